@@ -1,0 +1,170 @@
+//! Command-line arguments. Flag names are a contract with users' scripts: extend, never rename.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// faultline learns what normal operation of a line looks like from history, then scores new
+/// data against it and tells which sensors moved.
+#[derive(Debug, Parser)]
+#[command(name = "faultline", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Offline demonstration: fit on a synthetic normal run, inject faults, show detection.
+    Demo(DemoArgs),
+    /// Learn normal operation from history files and write a model file.
+    Fit(FitArgs),
+    /// Score a data file against a model: statistics, limits, alarm and top contributors per row.
+    Score(ScoreArgs),
+    /// Benchmarks that print tables and write CSV files.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+/// Options shared by commands that read data files.
+#[derive(Debug, Args, Clone, Default)]
+pub struct InputArgs {
+    /// Column holding timestamps or labels (CSV/Parquet); echoed in output, never a channel.
+    #[arg(long, value_name = "COLUMN")]
+    pub time_col: Option<String>,
+    /// Columns to leave out, comma separated (for example `--exclude batch_id,operator`).
+    #[arg(long, value_name = "A,B", value_delimiter = ',')]
+    pub exclude: Vec<String>,
+}
+
+/// Detector families `fit` offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MethodArg {
+    /// Principal component analysis: T² and SPE on each sample.
+    Pca,
+    /// Dynamic PCA: PCA on each sample together with its `--lags` predecessors.
+    Dpca,
+}
+
+/// Control limit kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LimitArg {
+    /// F distribution for T², Jackson–Mudholkar for SPE.
+    Theoretical,
+    /// The `--confidence` quantile of each statistic on the training data.
+    Empirical,
+}
+
+/// `faultline fit`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  faultline fit --input normal.csv --model line1.flm --time-col ts\n  \
+faultline fit --input d00.dat --model tep.flm --method dpca --lags 2\n\n\
+Inputs: CSV (header row, `,` or `;`), TEP .dat, Parquet; several files are stacked in order."
+)]
+pub struct FitArgs {
+    /// Training files of normal operation (CSV, TEP .dat or Parquet).
+    #[arg(long, required = true, num_args = 1.., value_name = "FILE")]
+    pub input: Vec<PathBuf>,
+    /// Where to write the model file.
+    #[arg(long, value_name = "OUT")]
+    pub model: PathBuf,
+    /// Detector.
+    #[arg(long, value_enum, default_value_t = MethodArg::Pca)]
+    pub method: MethodArg,
+    /// Keep the fewest components explaining this share of the variance.
+    #[arg(long, default_value_t = 0.90, conflicts_with = "components")]
+    pub variance: f64,
+    /// Keep exactly this many components instead.
+    #[arg(long, value_name = "N")]
+    pub components: Option<usize>,
+    /// Past samples appended to each sample (dpca only).
+    #[arg(long, value_name = "L")]
+    pub lags: Option<usize>,
+    /// Confidence level of the control limits.
+    #[arg(long, default_value_t = 0.99)]
+    pub confidence: f64,
+    /// Which control limit raises alarms (both are stored in the model).
+    #[arg(long, value_enum, default_value_t = LimitArg::Theoretical)]
+    pub limit: LimitArg,
+    /// Input options.
+    #[command(flatten)]
+    pub input_args: InputArgs,
+}
+
+/// Output formats of `score`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Comma-separated, one header line.
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+/// `faultline score`.
+#[derive(Debug, Args)]
+#[command(after_help = "Output columns (csv): index[,time],t2,t2_limit,spe,spe_limit,alarm,\
+top1,top1_contribution,top2,top2_contribution,top3,top3_contribution\n\
+Contributions are reconstruction-based, divided by each statistic's limit and summed.\n\
+--time-col and --exclude default to what the model was fitted with.")]
+pub struct ScoreArgs {
+    /// Model file written by `faultline fit`.
+    #[arg(long, value_name = "M")]
+    pub model: PathBuf,
+    /// Data file to score (CSV, TEP .dat or Parquet).
+    #[arg(long, value_name = "F")]
+    pub input: PathBuf,
+    /// Output file (standard output when absent).
+    #[arg(long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Csv)]
+    pub format: FormatArg,
+    /// Input options.
+    #[command(flatten)]
+    pub input_args: InputArgs,
+}
+
+/// `faultline bench ...`.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Tennessee Eastman Process detection protocol (shared/data/tep/PROTOCOL.md); writes tep.csv.
+    Tep(BenchTepArgs),
+    /// Single-thread scoring rate of the PCA monitor on 52 synthetic channels; writes throughput.csv with --out.
+    Throughput(BenchThroughputArgs),
+}
+
+/// `faultline bench tep`.
+#[derive(Debug, Args)]
+pub struct BenchTepArgs {
+    /// Folder with d00.dat, d00_te.dat and d01_te.dat … d21_te.dat.
+    #[arg(long, value_name = "DIR")]
+    pub data: PathBuf,
+    /// Folder for tep.csv (created if missing).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub out: PathBuf,
+}
+
+/// `faultline bench throughput`.
+#[derive(Debug, Args)]
+pub struct BenchThroughputArgs {
+    /// Samples to score in each mode.
+    #[arg(long, default_value_t = 2_000_000)]
+    pub samples: usize,
+    /// Runs of each mode; the fastest is reported.
+    #[arg(long, default_value_t = 3)]
+    pub repeat: usize,
+    /// Folder for throughput.csv (nothing is written when absent).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// `faultline demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Seed of the synthetic plant.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+}

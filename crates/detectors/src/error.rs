@@ -1,0 +1,44 @@
+//! Why a detector could not be fitted.
+
+/// A fitting failure. Each names what to change: more rows, fewer components, a channel to drop.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FitError {
+    /// Fewer training rows than the method needs.
+    #[error("{rows} training rows are too few: at least {needed} are needed")]
+    TooFewRows {
+        /// Rows available after lag embedding.
+        rows: usize,
+        /// Rows needed.
+        needed: usize,
+    },
+    /// A channel does not vary in the training data, so it cannot be standardised.
+    #[error("channel #{channel} is constant in the training data (value {value}); exclude it")]
+    ConstantChannel {
+        /// Index in the frame (for dynamic PCA, the original channel).
+        channel: usize,
+        /// Its constant value.
+        value: f64,
+    },
+    /// A training value is NaN or infinite.
+    #[error("training row {row}, channel #{channel} is not a finite number")]
+    NonFinite {
+        /// Row index (0-based) of the lag-embedded data.
+        row: usize,
+        /// Column index.
+        channel: usize,
+    },
+    /// The requested number of components cannot be used.
+    #[error("{requested} components requested, but 1..={max} are possible here")]
+    Components {
+        /// What was asked.
+        requested: usize,
+        /// The most that can be kept (one fewer than the frame width, and fewer than the rows).
+        max: usize,
+    },
+    /// A configuration value is out of range.
+    #[error("{0}")]
+    Config(String),
+    /// The eigen-decomposition did not converge.
+    #[error("eigen-decomposition of the training covariance failed to converge")]
+    Decomposition,
+}

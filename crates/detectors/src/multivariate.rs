@@ -1,0 +1,13 @@
+//! Multivariate statistical monitoring: PCA and dynamic PCA with T², SPE and contributions.
+
+mod config;
+mod fit;
+mod model;
+mod score;
+
+pub use config::{ComponentRule, LimitMethod, PcaConfig};
+pub use model::{InvalidModel, Limits, PcaModel};
+pub use score::{BatchStatistics, PcaScorer};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,88 @@
+//! Fitting a monitor on a recording and packaging it as a model artifact.
+
+use faultline_detectors::{FitError, PcaConfig, PcaModel};
+use faultline_frames::lag_embed;
+use faultline_store::{ModelArtifact, TrainingSummary};
+use faultline_types::Recording;
+
+use crate::{Monitor, TrainError};
+
+/// The detectors `faultline fit --method` offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Static PCA.
+    Pca,
+    /// Dynamic PCA (PCA on lag-embedded frames).
+    Dpca,
+}
+
+impl Method {
+    /// The artifact `kind` and command-line name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Pca => "pca",
+            Method::Dpca => "dpca",
+        }
+    }
+
+    /// Parses an artifact `kind`.
+    pub fn from_kind(kind: &str) -> Option<Method> {
+        match kind {
+            "pca" => Some(Method::Pca),
+            "dpca" => Some(Method::Dpca),
+            _ => None,
+        }
+    }
+}
+
+/// A model file's content: a PCA-family model with its schema and training summary.
+pub type ModelFile = ModelArtifact<PcaModel>;
+
+/// Fits on a recording: lag-embeds it when `config.lags > 0`, and turns detector errors into
+/// messages that name channels instead of column numbers.
+pub fn fit_recording(recording: &Recording, config: PcaConfig) -> Result<PcaModel, TrainError> {
+    let m = recording.channels();
+    let embedded = lag_embed(&recording.values, m, config.lags);
+    PcaModel::fit(&embedded, m, config).map_err(|source| {
+        let message = match &source {
+            FitError::ConstantChannel { channel, value } => format!(
+                "channel \"{}\" is constant ({value}) in the training data; exclude it with --exclude",
+                recording.schema.channels[*channel].name
+            ),
+            FitError::NonFinite { row, channel } => format!(
+                "row {} of channel \"{}\" is not a finite number",
+                row + config.lags + 1,
+                recording.schema.channels[channel % m].name
+            ),
+            other => other.to_string(),
+        };
+        TrainError::Fit { origin: recording.origin.clone(), message, source }
+    })
+}
+
+/// Fits and packages a model file. `inputs`, `time_column` and `excluded` are recorded in the
+/// training summary as given.
+pub fn fit_model(
+    recording: &Recording,
+    method: Method,
+    config: PcaConfig,
+    summary: TrainingSummary,
+) -> Result<ModelFile, TrainError> {
+    let config = match method {
+        Method::Pca => PcaConfig { lags: 0, ..config },
+        Method::Dpca => config,
+    };
+    let model = fit_recording(recording, config)?;
+    let training_alarm_rate = Monitor::alarm_rate(&model, recording);
+    Ok(ModelArtifact {
+        kind: method.as_str().to_string(),
+        schema: recording.schema.clone(),
+        training: TrainingSummary {
+            rows: recording.rows(),
+            training_alarm_rate,
+            faultline_version: env!("CARGO_PKG_VERSION").to_string(),
+            ..summary
+        },
+        parameters: model,
+    })
+}
