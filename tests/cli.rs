@@ -540,9 +540,6 @@ fn assert_no_repeated_cause(error: &str) {
 }
 
 #[test]
-#[ignore = "product bug: thiserror messages embed `{source}` and main prints the chain with {:#}, \
-            so the cause appears twice (FileError::Io, ArtifactError::Io, RecordingError::Schema, \
-            TrainError::Fit)"]
 fn error_lines_do_not_repeat_their_cause() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("no-such-history.csv");

@@ -69,12 +69,12 @@ pub struct ModelArtifact<P> {
 #[derive(Debug, thiserror::Error)]
 pub enum ArtifactError {
     /// The file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         /// File path.
         path: PathBuf,
         /// The IO error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The file does not start with the artifact magic: not a faultline model.
     #[error("{path}: not a faultline model file (bad magic bytes)")]
@@ -137,7 +137,7 @@ impl<P: Serialize> ModelArtifact<P> {
 
     /// Writes the artifact atomically (temporary file, fsync, rename).
     pub fn save(&self, path: &Path) -> Result<(), ArtifactError> {
-        let io = |source| ArtifactError::Io { path: path.to_path_buf(), source };
+        let io = |error| ArtifactError::Io { path: path.to_path_buf(), error };
         let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
         tmp_name.push(".tmp");
         let tmp = path.with_file_name(tmp_name);
@@ -183,7 +183,7 @@ impl<P: DeserializeOwned> ModelArtifact<P> {
     /// Reads and verifies an artifact file.
     pub fn load(path: &Path) -> Result<Self, ArtifactError> {
         let bytes = fs::read(path)
-            .map_err(|source| ArtifactError::Io { path: path.to_path_buf(), source })?;
+            .map_err(|error| ArtifactError::Io { path: path.to_path_buf(), error })?;
         Self::from_bytes(&bytes, path)
     }
 }

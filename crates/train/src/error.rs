@@ -25,7 +25,7 @@ pub enum TrainError {
         /// What went wrong, with channel names resolved.
         message: String,
         /// The detector's error.
-        source: FitError,
+        error: FitError,
     },
     /// No input was given.
     #[error("no training input given")]

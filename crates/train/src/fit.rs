@@ -43,8 +43,8 @@ pub type ModelFile = ModelArtifact<PcaModel>;
 pub fn fit_recording(recording: &Recording, config: PcaConfig) -> Result<PcaModel, TrainError> {
     let m = recording.channels();
     let embedded = lag_embed(&recording.values, m, config.lags);
-    PcaModel::fit(&embedded, m, config).map_err(|source| {
-        let message = match &source {
+    PcaModel::fit(&embedded, m, config).map_err(|error| {
+        let message = match &error {
             FitError::ConstantChannel { channel, value } => format!(
                 "channel \"{}\" is constant ({value}) in the training data; exclude it with --exclude",
                 recording.schema.channels[*channel].name
@@ -56,7 +56,7 @@ pub fn fit_recording(recording: &Recording, config: PcaConfig) -> Result<PcaMode
             ),
             other => other.to_string(),
         };
-        TrainError::Fit { origin: recording.origin.clone(), message, source }
+        TrainError::Fit { origin: recording.origin.clone(), message, error }
     })
 }
 

@@ -276,14 +276,15 @@ mod tests {
 
     #[test]
     fn protocol_arithmetic_on_hand_made_tracks() {
-        // Fault k alarms from row 161 + k (delay k) on; the normal file alarms on 2 of 960
-        // rows; each fault file's normal part alarms once.
+        // Fault k alarms from row 162 + k on (delay k + 1), after a lone alarm on row 161 that
+        // is no run of three; each fault file's normal part alarms once; the normal file alarms
+        // on 2 of 960 rows.
         let faults: Vec<AlarmTrack> = (1..=FAULTS)
             .map(|k| {
                 let mut a = vec![false; 960];
                 a[10] = true;
-                a[FAULT_ONSET + k..].iter_mut().for_each(|x| *x = true);
-                a[FAULT_ONSET] = true; // a lone alarm: not a run of three
+                a[FAULT_ONSET] = true;
+                a[FAULT_ONSET + k + 1..].iter_mut().for_each(|x| *x = true);
                 track(&a)
             })
             .collect();
@@ -294,12 +295,13 @@ mod tests {
         assert!((row.far_d00te - 100.0 * 2.0 / 960.0).abs() < 1e-12);
         assert!((row.far_pre - 100.0 / 160.0).abs() < 1e-12);
         for k in 1..=FAULTS {
-            assert_eq!(row.delay[k - 1], Some(k));
-            let expected = 100.0 * (800 - k + 1) as f64 / 800.0;
+            assert_eq!(row.delay[k - 1], Some(k + 1));
+            let expected = 100.0 * (1 + 800 - (k + 1)) as f64 / 800.0;
             assert!((row.fdr[k - 1] - expected).abs() < 1e-12);
         }
-        // The 17-fault set: 1,2,4..8,10..14,16..20 → delays sorted, median is the 9th = 10.
-        assert_eq!(row.delay_median(), Some(10.0));
+        // The 17-fault set is 1,2,4..8,10..14,16..20; its delays k + 1 sorted have the 9th,
+        // k = 11, as median: 12.
+        assert_eq!(row.delay_median(), Some(12.0));
         let csv = row.to_csv();
         assert_eq!(csv.split(',').count(), TepRow::csv_header().split(',').count());
         assert!(TepRow::csv_header().starts_with("method,limit,far_d00te,far_pre,fdr_1,fdr_2,"));

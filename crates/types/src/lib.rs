@@ -7,12 +7,18 @@
 //! artifact (owned by `store`), never to be returned by an HTTP route as they are.
 #![deny(missing_docs)]
 
+mod alarm;
 mod channel;
 mod recording;
 mod reject;
+mod sample;
 mod score;
+mod time;
 
+pub use alarm::{Alarm, AlarmState, Contributor, FaultClass, Priority};
 pub use channel::{Channel, ChannelSchema, SchemaError};
 pub use recording::{Recording, RecordingError, TimeColumn};
 pub use reject::RejectReason;
+pub use sample::{ChannelValue, Quality, Sample};
 pub use score::{Contribution, Score, Statistic, StatisticKind};
+pub use time::Timestamp;

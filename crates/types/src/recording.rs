@@ -42,12 +42,12 @@ pub enum RecordingError {
         channels: usize,
     },
     /// A channel the model needs is absent.
-    #[error("{origin}: {source}")]
+    #[error("{origin}: {error}")]
     Schema {
         /// Origin of the recording.
         origin: String,
         /// The schema mismatch.
-        source: SchemaError,
+        error: SchemaError,
     },
 }
 
@@ -117,7 +117,7 @@ impl Recording {
     pub fn select(&self, target: &ChannelSchema) -> Result<Recording, RecordingError> {
         let map = target
             .mapping_from(&self.schema)
-            .map_err(|source| RecordingError::Schema { origin: self.origin.clone(), source })?;
+            .map_err(|error| RecordingError::Schema { origin: self.origin.clone(), error })?;
         let mut values = Vec::with_capacity(self.rows() * map.len());
         for row in self.iter_rows() {
             values.extend(map.iter().map(|&j| row[j]));

@@ -36,7 +36,7 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
     let data = load_inputs(std::slice::from_ref(&args.input), &options)?
         .select(&artifact.schema)
         .with_context(|| {
-        format!("{} does not have the channels of {}", args.input.display(), args.model.display())
+        format!("the data lacks a channel of the model {}", args.model.display())
     })?;
 
     let out: Box<dyn Write> = match &args.output {

@@ -36,7 +36,7 @@ use super::options::{ReadOptions, Role, plan_columns};
 /// labels; every other column not in `opts.exclude` becomes a channel, in header order.
 pub fn read_csv(path: &Path, opts: &ReadOptions) -> Result<Recording, FileError> {
     let file = path.display().to_string();
-    let handle = File::open(path).map_err(|source| FileError::Io { file: file.clone(), source })?;
+    let handle = File::open(path).map_err(|error| FileError::Io { file: file.clone(), error })?;
     let mut lines = LineReader::new(BufReader::with_capacity(1 << 16, handle), &file);
     let (delimiter, header) = read_header(&mut lines)?;
     let plan = plan_columns(&file, &header, Place::Line(1), opts)?;
@@ -352,7 +352,7 @@ impl<'a, R: BufRead> LineReader<'a, R> {
         let read = self
             .inner
             .read_until(b'\n', &mut self.buf)
-            .map_err(|source| FileError::Io { file: self.file.to_string(), source })?;
+            .map_err(|error| FileError::Io { file: self.file.to_string(), error })?;
         if read == 0 {
             return Ok(None);
         }

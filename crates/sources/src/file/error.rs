@@ -74,12 +74,12 @@ impl fmt::Display for Location {
 #[non_exhaustive]
 pub enum FileError {
     /// The file is missing or could not be read.
-    #[error("{file}: cannot read the file: {source}")]
+    #[error("{file}: cannot read the file: {error}")]
     Io {
         /// The file.
         file: String,
         /// What the operating system said.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// A line is not UTF-8 text.
     #[error("{file}:{line}: the line is not valid UTF-8 text")]
@@ -223,12 +223,12 @@ pub enum FileError {
         detail: String,
     },
     /// The Parquet file could not be decoded.
-    #[error("{file}: invalid Parquet file: {source}")]
+    #[error("{file}: invalid Parquet file: {error}")]
     Parquet {
         /// The file.
         file: String,
         /// What the decoder said.
-        source: ::parquet::errors::ParquetError,
+        error: ::parquet::errors::ParquetError,
     },
 }
 

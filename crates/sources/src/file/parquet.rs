@@ -35,8 +35,8 @@ use super::options::{ColumnPlan, ReadOptions, Role, plan_columns};
 /// other column not in `opts.exclude` becomes a channel, in schema order.
 pub fn read_parquet(path: &Path, opts: &ReadOptions) -> Result<Recording, FileError> {
     let file = path.display().to_string();
-    let invalid = |source: ParquetError| FileError::Parquet { file: file.clone(), source };
-    let handle = File::open(path).map_err(|source| FileError::Io { file: file.clone(), source })?;
+    let invalid = |error: ParquetError| FileError::Parquet { file: file.clone(), error };
+    let handle = File::open(path).map_err(|error| FileError::Io { file: file.clone(), error })?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(handle).map_err(invalid)?;
     let schema = builder.schema().clone();
     let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
@@ -167,7 +167,7 @@ impl<'a> Table<'a> {
         let name = &self.names[index];
         batch.column_by_name(name).map(|a| a.as_ref()).ok_or_else(|| FileError::Parquet {
             file: self.file.into(),
-            source: ParquetError::General(format!("column {name:?} is missing from a batch")),
+            error: ParquetError::General(format!("column {name:?} is missing from a batch")),
         })
     }
 

@@ -56,8 +56,7 @@ fn is_transposed(path: &Path) -> bool {
 
 /// The whole file as text; invalid UTF-8 is reported with its line.
 fn read_text(path: &Path, file: &str) -> Result<String, FileError> {
-    let bytes =
-        std::fs::read(path).map_err(|source| FileError::Io { file: file.into(), source })?;
+    let bytes = std::fs::read(path).map_err(|error| FileError::Io { file: file.into(), error })?;
     String::from_utf8(bytes).map_err(|err| {
         let valid = &err.as_bytes()[..err.utf8_error().valid_up_to()];
         let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;

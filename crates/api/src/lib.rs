@@ -1,0 +1,1 @@
+//! HTTP API: axum router, bearer-token auth, JSON shapes, SSE stream, OpenAPI document, Prometheus metrics.

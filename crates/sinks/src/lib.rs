@@ -1,0 +1,1 @@
+//! Where results go: the Sink trait and the store sink.

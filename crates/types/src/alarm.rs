@@ -1,0 +1,91 @@
+//! Alarms as operators see them (ISA-18.2 vocabulary). The lifecycle rules live in the `alarms`
+//! crate; this is the data.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Timestamp;
+
+/// ISA-18.2 alarm states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlarmState {
+    /// Condition clear, nothing to do.
+    Normal,
+    /// Condition active, not yet acknowledged.
+    UnackedActive,
+    /// Condition active, acknowledged by an operator.
+    AckedActive,
+    /// Condition cleared before anyone acknowledged it.
+    UnackedReturned,
+    /// Hidden from operators by an operator, until an expiry.
+    Shelved,
+    /// Hidden by design logic (for example flood control or the asset being out of service).
+    Suppressed,
+}
+
+impl AlarmState {
+    /// Stable label used in the API and the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlarmState::Normal => "normal",
+            AlarmState::UnackedActive => "unacked_active",
+            AlarmState::AckedActive => "acked_active",
+            AlarmState::UnackedReturned => "unacked_returned",
+            AlarmState::Shelved => "shelved",
+            AlarmState::Suppressed => "suppressed",
+        }
+    }
+}
+
+/// How urgent an alarm is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    /// Informational.
+    Low,
+    /// Act within the shift.
+    Medium,
+    /// Act now.
+    High,
+}
+
+/// A channel named as a contributor, with its contribution (in multiples of the limit).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Contributor {
+    /// Channel name.
+    pub channel: String,
+    /// Contribution.
+    pub value: f64,
+}
+
+/// A suspected fault class with the classifier's confidence (0..1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FaultClass {
+    /// Class label.
+    pub label: String,
+    /// Confidence in 0..=1.
+    pub confidence: f64,
+}
+
+/// One alarm: a period in which an asset's monitor was out of control.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alarm {
+    /// Unique, increasing id.
+    pub id: u64,
+    /// Asset name.
+    pub asset: String,
+    /// Current state.
+    pub state: AlarmState,
+    /// Priority.
+    pub priority: Priority,
+    /// When the condition became active (data time).
+    pub raised_at: Timestamp,
+    /// When the condition cleared, if it did.
+    pub cleared_at: Option<Timestamp>,
+    /// The channels that moved most, largest first, from the sample that raised the alarm.
+    pub contributors: Vec<Contributor>,
+    /// The suspected fault, when a classifier model is present.
+    pub fault_class: Option<FaultClass>,
+    /// Peak combined statistic (multiples of the limit) while active.
+    pub peak: f64,
+}
