@@ -604,7 +604,7 @@ fn demo_label(kind: &FaultKind) -> &'static str {
 
 #[test]
 fn demo_shows_every_fault_kind() {
-    let run = succeeds(["demo"]);
+    let run = succeeds(["demo", "--offline"]);
     let kinds = [
         FaultKind::Step { magnitude: 1.0 },
         FaultKind::Drift { per_sample: 0.1 },

@@ -17,8 +17,12 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Offline demonstration: fit on a synthetic normal run, inject faults, show detection.
+    /// Live demonstration: four simulated lines (HBM etch, robot joint, bioreactor, moulding)
+    /// monitored with faults on a schedule, API on 127.0.0.1:8080. `--offline` for a quick
+    /// table without a server.
     Demo(DemoArgs),
+    /// Run the configured sources, detectors, alarms and API until interrupted.
+    Serve(ServeArgs),
     /// Learn normal operation from history files and write a model file.
     Fit(FitArgs),
     /// Score a data file against a model: statistics, limits, alarm and top contributors per row.
@@ -134,6 +138,30 @@ pub enum BenchCommand {
     Tep(BenchTepArgs),
     /// Single-thread scoring rate of the PCA monitor on 52 synthetic channels; writes throughput.csv with --out.
     Throughput(BenchThroughputArgs),
+    /// End-to-end samples/s through a local mosquitto with durability on, beside the raw broker
+    /// rate, plus arrival-to-alarm latency; writes ingest.csv with --out.
+    Ingest(BenchIngestArgs),
+}
+
+/// `faultline bench ingest`.
+#[derive(Debug, Args)]
+pub struct BenchIngestArgs {
+    /// Samples to publish.
+    #[arg(long, default_value_t = 100_000)]
+    pub samples: usize,
+    /// Folder for ingest.csv (nothing is written when absent).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// `faultline serve`.
+#[derive(Debug, Args)]
+#[command(after_help = "The configuration is TOML; see docs/config.md. Unknown keys are errors.\n\
+The admin bearer token is written once to <data_dir>/admin.token (mode 0600) at first start.")]
+pub struct ServeArgs {
+    /// Configuration file.
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
 }
 
 /// `faultline bench tep`.
@@ -164,7 +192,19 @@ pub struct BenchThroughputArgs {
 /// `faultline demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Seed of the synthetic plant.
+    /// Data directory (a temporary folder, removed at exit, when absent).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// HTTP listen address.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// Stop after this many seconds (runs until Ctrl-C when absent).
+    #[arg(long, value_name = "SECS")]
+    pub duration: Option<u64>,
+    /// Seed of the simulated lines.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+    /// Print a detection table for a synthetic plant and exit, without a server.
+    #[arg(long)]
+    pub offline: bool,
 }

@@ -1,20 +1,31 @@
 //! Subcommand dispatch.
 
+mod bench_ingest;
 mod bench_tep;
 mod bench_throughput;
 mod demo;
+mod demo_offline;
 mod fit;
 mod score;
+mod serve;
 
 use crate::args::{BenchCommand, Cli, Command};
 
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Demo(args) => demo::run(&args),
+        Command::Demo(args) if args.offline => demo_offline::run(&args),
+        Command::Demo(args) => runtime()?.block_on(demo::run(&args)),
+        Command::Serve(args) => runtime()?.block_on(serve::run(&args)),
         Command::Fit(args) => fit::run(&args),
         Command::Score(args) => score::run(&args),
         Command::Bench(BenchCommand::Tep(args)) => bench_tep::run(&args),
         Command::Bench(BenchCommand::Throughput(args)) => bench_throughput::run(&args),
+        Command::Bench(BenchCommand::Ingest(args)) => runtime()?.block_on(bench_ingest::run(&args)),
     }
+}
+
+/// The async runtime of the live commands (the offline ones need none).
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
 }

@@ -8,6 +8,8 @@
 //! in a replay as live.
 #![deny(missing_docs)]
 
+mod framer;
 mod lag;
 
+pub use framer::{Frame, Framed, Framer};
 pub use lag::{LagWindow, lag_embed};

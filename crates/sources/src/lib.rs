@@ -24,3 +24,6 @@
 #![deny(missing_docs)]
 
 pub mod file;
+#[cfg(feature = "mqtt")]
+pub mod mqtt;
+pub mod payload;

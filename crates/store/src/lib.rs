@@ -1,10 +1,39 @@
-//! faultline's own on-disk formats. Today: the model artifact ([`artifact`]). The WAL, history,
-//! alarm log and audit log arrive here with the live service.
+//! faultline's own on-disk formats: the model artifact ([`artifact`]) and the live service's
+//! embedded store ([`Store`]): the sample journal, score history, alarm log, hash-chained audit
+//! trail, model registry and settings, in one SQLite file `<data_dir>/faultline.db` (WAL mode,
+//! every commit fsynced). `docs/storage.md` describes the file.
+//!
+//! # Layout
+//! - `db`: opening the file, pragmas, the schema and its version, [`Store`];
+//! - `journal`: [`Store::append_samples`] and the sample reads;
+//! - `history`: [`ScoreRecord`]s;
+//! - `alarm_log`: alarms, each change saved with its audit event;
+//! - `events`: the audit trail ([`Event`]);
+//! - `registry`: model versions per asset ([`ModelVersion`]);
+//! - `settings`: small key/value settings;
+//! - `error`: [`StoreError`].
 //!
 //! **Architecture Invariant:** no other crate reads or writes these formats; each carries a
 //! format version, and every version has a stored fixture that the tests still read.
 #![deny(missing_docs)]
 
+mod alarm_log;
 pub mod artifact;
+mod db;
+mod error;
+mod events;
+mod history;
+mod journal;
+mod registry;
+mod settings;
+#[cfg(test)]
+mod testutil;
 
+pub use alarm_log::AlarmFilter;
 pub use artifact::{ArtifactError, ModelArtifact, TrainingSummary};
+pub use db::{DB_FILE, SCHEMA_VERSION, Store};
+pub use error::StoreError;
+pub use events::Event;
+pub use history::ScoreRecord;
+pub use journal::{AppendOutcome, StoredSample};
+pub use registry::ModelVersion;

@@ -11,8 +11,12 @@
 #![deny(missing_docs)]
 
 mod fault;
+mod lines;
 mod plant;
 mod stats;
 
 pub use fault::{Fault, FaultKind, inject};
+pub use lines::{ChannelSpec, LineSimulator, LineSpec, Sector, UnknownFault, demo_lines};
 pub use plant::{Plant, PlantConfig};
+
+pub mod broker;

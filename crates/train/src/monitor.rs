@@ -7,14 +7,14 @@ use faultline_types::{Recording, Score};
 /// Scores raw frames (one value per schema channel) one at a time. For dynamic PCA the first
 /// `lags` frames only warm the window up and give a score with `ready == false`.
 #[derive(Debug, Clone)]
-pub struct Monitor<'m> {
+pub struct Monitor {
     window: LagWindow,
-    scorer: PcaScorer<'m>,
+    scorer: PcaScorer,
 }
 
-impl<'m> Monitor<'m> {
+impl Monitor {
     /// A monitor over a fitted model.
-    pub fn new(model: &'m PcaModel) -> Self {
+    pub fn new(model: &PcaModel) -> Self {
         Monitor { window: LagWindow::new(model.channels, model.lags()), scorer: model.scorer() }
     }
 

@@ -1,92 +1,138 @@
-//! `faultline demo` (offline): fit on a synthetic normal run, score runs with injected faults,
-//! and show when each was detected and which channels contributed. Needs no data and no server.
+//! `faultline demo`: the live service on four simulated lines, one per sector faultline serves
+//! (HBM etch, industrial robot, bioprocess, medical-device moulding). Each line's model is fitted
+//! at start-up on its own simulated normal history; faults are injected on a schedule so that an
+//! alarm appears within the first two minutes. No external server is needed.
 
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::Context;
 use faultline_detectors::PcaConfig;
-use faultline_testkit::{Fault, FaultKind, Plant, PlantConfig, inject};
-use faultline_train::{Monitor, fit_recording};
+use faultline_pipeline::{AssetConfig, ChannelConfig, Config, Engine};
+use faultline_store::TrainingSummary;
+use faultline_testkit::{LineSimulator, demo_lines};
+use faultline_train::{Method, fit_model};
+use faultline_types::Timestamp;
 
+use super::serve::serve_engine;
 use crate::args::DemoArgs;
 
-const TRAINING_ROWS: usize = 2_000;
-const RUN_ROWS: usize = 600;
-const ONSET: usize = 300;
+/// Simulated samples per second and line.
+const RATE_HZ: u64 = 10;
+/// Normal history each line's model is fitted on.
+const HISTORY: usize = 2_000;
+/// First fault of line i starts after FIRST_FAULT_S + i × STAGGER_S seconds.
+const FIRST_FAULT_S: u64 = 20;
+const STAGGER_S: u64 = 8;
+/// Each fault lasts this long, followed by as long a normal stretch.
+const FAULT_S: u64 = 45;
 
-pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
-    let plant = Plant::new(PlantConfig { seed: args.seed, ..PlantConfig::default() });
-    let names = plant.channel_names();
-    let training = plant.normal_run(TRAINING_ROWS, 1);
-    let model = fit_recording(&training, PcaConfig::default())?;
-    println!(
-        "faultline demo: a synthetic line of {} sensors driven by {} hidden process factors.",
-        names.len(),
-        plant.config().factors
-    );
-    println!(
-        "Learned normal operation from {TRAINING_ROWS} samples: PCA with {} components ({:.1} % of the variance), \
-         T² limit {:.2}, SPE limit {:.2} at 99 % confidence.\n",
-        model.components,
-        100.0 * model.explained_variance(),
-        model.t2_limit(),
-        model.spe_limit()
-    );
-    println!(
-        "Each run below is {RUN_ROWS} samples of normal operation with one fault injected at sample {ONSET}.\n"
-    );
-    println!(
-        "{:<34} {:>13} {:>9} {:>10}  top contributing channels at detection",
-        "fault", "false alarms", "detected", "delay"
-    );
-    for (i, (label, fault)) in scenarios(&plant).into_iter().enumerate() {
-        let mut run = plant.normal_run(RUN_ROWS, 100 + i as u64);
-        inject(&mut run, &fault, 1000 + i as u64);
-        let mut monitor = Monitor::new(&model);
-        let mut score = monitor.new_score();
-        let mut false_alarms = 0;
-        let mut detection = None;
-        let mut streak = 0;
-        for (t, row) in run.iter_rows().enumerate() {
-            monitor.score(row, &mut score);
-            if t < ONSET {
-                false_alarms += usize::from(score.alarm);
-                continue;
-            }
-            // Detected = three alarms in a row, as in the benchmark protocol.
-            streak = if score.alarm { streak + 1 } else { 0 };
-            if streak == 3 && detection.is_none() {
-                let top: Vec<String> = score
-                    .top_contributors(3)
-                    .iter()
-                    .map(|c| format!("{} ({:.1})", names[c.channel], c.value))
-                    .collect();
-                detection = Some((t - 2, top.join(", ")));
-            }
+pub async fn run(args: &DemoArgs) -> anyhow::Result<()> {
+    let (data_dir, _temporary) = match &args.data_dir {
+        Some(dir) => (dir.clone(), None),
+        None => {
+            let dir = tempfile::Builder::new().prefix("faultline-demo-").tempdir()?;
+            (dir.path().to_path_buf(), Some(dir))
         }
-        let target =
-            fault.channels.iter().map(|&c| names[c].as_str()).collect::<Vec<_>>().join("+");
-        let label = format!("{label} on {target}");
-        match detection {
-            Some((t, top)) => println!(
-                "{label:<34} {false_alarms:>13} {t:>9} {:>10}  {top}",
-                format!("{} samples", t - ONSET)
-            ),
-            None => println!("{label:<34} {false_alarms:>13} {:>9} {:>10}  -", "no", "-"),
-        }
+    };
+    std::fs::create_dir_all(data_dir.join("models"))
+        .with_context(|| format!("creating {}", data_dir.display()))?;
+    println!("faultline demo: fitting one model per simulated line ...");
+    let mut simulators = Vec::new();
+    let mut assets = Vec::new();
+    for (i, spec) in demo_lines().iter().enumerate() {
+        let mut simulator = LineSimulator::new(spec, args.seed + i as u64);
+        let model = fit_line(&mut simulator, &data_dir)?;
+        schedule_faults(&mut simulator, i as u64)?;
+        assets.push(AssetConfig {
+            name: spec.asset.to_string(),
+            site: Some(spec.site.to_string()),
+            model: Some(model),
+            channels: spec
+                .channels
+                .iter()
+                .map(|c| ChannelConfig {
+                    name: c.name.to_string(),
+                    unit: Some(c.unit.to_string()),
+                    low: None,
+                    high: None,
+                })
+                .collect(),
+        });
+        println!("  {:<14} {} ({} channels)", spec.asset, spec.title, spec.channels.len());
+        simulators.push(simulator);
     }
-    println!(
-        "\nContributions are reconstruction-based (how much the statistic would fall if that sensor were repaired), \
-         in multiples of the control limit.\nNext: `faultline fit --help`, `faultline score --help`, `faultline bench tep --data ../shared/data/tep`."
-    );
+    let config = Config {
+        data_dir: data_dir.clone(),
+        listen: args.listen,
+        site: "demo".into(),
+        alarms: Default::default(),
+        assets,
+        sources: Vec::new(),
+        sinks: Vec::new(),
+    };
+    let engine = Engine::start(config).await?;
+    spawn_simulation(engine.clone(), simulators);
+    let duration = args.duration.map(Duration::from_secs);
+    serve_engine(engine, args.listen, duration, |token| print_guide(args, token, &data_dir)).await
+}
+
+fn fit_line(simulator: &mut LineSimulator, data_dir: &Path) -> anyhow::Result<PathBuf> {
+    let asset = simulator.spec().asset;
+    let history = simulator.normal_history(HISTORY);
+    let summary = TrainingSummary {
+        inputs: vec![format!("simulated normal history of {asset}")],
+        ..TrainingSummary::default()
+    };
+    let artifact = fit_model(&history, Method::Pca, PcaConfig::default(), summary)?;
+    let path = data_dir.join("models").join(format!("{asset}.flm"));
+    artifact.save(&path)?;
+    Ok(path)
+}
+
+/// Cycles through the line's faults: each lasts FAULT_S seconds, then as long of normal running.
+fn schedule_faults(simulator: &mut LineSimulator, line: u64) -> anyhow::Result<()> {
+    let faults: Vec<&'static str> = simulator.spec().faults.clone();
+    let mut start = (FIRST_FAULT_S + line * STAGGER_S) * RATE_HZ;
+    // An hour of schedule; a demo that runs longer simply stays normal afterwards.
+    for fault in faults.iter().cycle().take(3600 / (2 * FAULT_S) as usize) {
+        simulator
+            .schedule_fault(fault, start, FAULT_S * RATE_HZ)
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        start += 2 * FAULT_S * RATE_HZ;
+    }
     Ok(())
 }
 
-fn scenarios(plant: &Plant) -> Vec<(&'static str, Fault)> {
-    let m = plant.config().channels;
-    let fault = |kind, channels: Vec<usize>| Fault { kind, channels, onset: ONSET };
-    vec![
-        ("step +4 sigma", fault(FaultKind::Step { magnitude: 4.0 }, vec![7 % m])),
-        ("slow drift", fault(FaultKind::Drift { per_sample: 0.02 }, vec![19 % m])),
-        ("variance x3", fault(FaultKind::VarianceChange { factor: 3.0 }, vec![30 % m])),
-        ("stuck sensor", fault(FaultKind::Stuck, vec![11 % m])),
-        ("correlation break", fault(FaultKind::CorrelationBreak, vec![41 % m, 42 % m])),
-    ]
+fn spawn_simulation(engine: Engine, mut simulators: Vec<LineSimulator>) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_millis(1000 / RATE_HZ));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            every.tick().await;
+            let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_nanos();
+            let ts = Timestamp(i64::try_from(nanos).unwrap_or(i64::MAX));
+            let samples = simulators.iter_mut().map(|s| s.next_sample(ts)).collect();
+            if engine.ingest_samples(samples).await.is_err() {
+                break;
+            }
+        }
+    });
+}
+
+fn print_guide(args: &DemoArgs, token: &Path, data_dir: &Path) {
+    let base = format!("http://{}", args.listen);
+    println!(
+        "\nFour lines stream {RATE_HZ} samples/s each; the first fault starts after {FIRST_FAULT_S} s \
+         (HBM etch), the others {STAGGER_S} s apart, each lasting {FAULT_S} s.\n\
+         Data directory: {data}\n\nWhat to look at:\n\
+         \x20 TOKEN=$(cat {token})\n\
+         \x20 curl -s -H \"Authorization: Bearer $TOKEN\" {base}/api/v1/assets     # live state of every line\n\
+         \x20 curl -s -H \"Authorization: Bearer $TOKEN\" {base}/api/v1/alarms     # alarms with contributing sensors\n\
+         \x20 curl -s -N -H \"Authorization: Bearer $TOKEN\" {base}/api/v1/stream  # scores and alarms as they happen\n\
+         \x20 curl -s -H \"Authorization: Bearer $TOKEN\" {base}/metrics\n\
+         Press Ctrl-C to stop.",
+        data = data_dir.display(),
+        token = token.display(),
+    );
 }

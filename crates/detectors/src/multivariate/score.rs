@@ -86,7 +86,7 @@ impl PcaModel {
     }
 
     /// A streaming scorer over this model.
-    pub fn scorer(&self) -> PcaScorer<'_> {
+    pub fn scorer(&self) -> PcaScorer {
         PcaScorer::new(self)
     }
 }
@@ -138,7 +138,8 @@ impl pulp::WithSimd for RowStatistics<'_> {
 }
 
 /// Scores one lag-embedded frame at a time with contributions. All buffers are allocated once,
-/// in [`PcaScorer::new`]; [`PcaScorer::score`] allocates nothing.
+/// in [`PcaScorer::new`]; [`PcaScorer::score`] allocates nothing. The scorer owns copies of the
+/// constants it needs, so it can live as long as a stream does, independent of the model value.
 ///
 /// # Why hand-written kernels here
 /// The per-frame work is tiny (52 channels × 5 components is ~1,000 flops), and a profile of
@@ -150,8 +151,11 @@ impl pulp::WithSimd for RowStatistics<'_> {
 /// layer), so it is compiled for AVX2/FMA when the CPU has them and for baseline x86-64
 /// otherwise. Fitting and the batch scorer keep using faer.
 #[derive(Debug, Clone)]
-pub struct PcaScorer<'m> {
-    model: &'m PcaModel,
+pub struct PcaScorer {
+    /// Channels of a frame before lag embedding.
+    channels: usize,
+    t2_limit: f64,
+    spe_limit: f64,
     kernel: Kernel,
     z: Vec<f64>,
     /// Per embedded column: T² and SPE contributions before folding lags into channels.
@@ -180,9 +184,9 @@ struct Kernel {
 /// Columns handled together in the fused pass: one AVX2 register pair.
 const LANES: usize = 8;
 
-impl<'m> PcaScorer<'m> {
+impl PcaScorer {
     /// Precomputes the scorer's constants and allocates its buffers.
-    pub fn new(model: &'m PcaModel) -> Self {
+    pub fn new(model: &PcaModel) -> Self {
         let (w, a) = (model.width(), model.components);
         let by_component =
             (0..a).flat_map(|k| (0..w).map(move |j| model.loadings[j * a + k])).collect();
@@ -207,7 +211,9 @@ impl<'m> PcaScorer<'m> {
             inv_c,
         };
         PcaScorer {
-            model,
+            channels: model.channels,
+            t2_limit: model.t2_limit(),
+            spe_limit: model.spe_limit(),
             kernel,
             z: vec![0.0; w],
             t2_columns: vec![0.0; w],
@@ -217,22 +223,16 @@ impl<'m> PcaScorer<'m> {
         }
     }
 
-    /// The model being scored against.
-    pub fn model(&self) -> &'m PcaModel {
-        self.model
-    }
-
     /// A score with buffers sized for this model, to pass to [`PcaScorer::score`].
     pub fn new_score(&self) -> Score {
-        Score::with_capacity(&STATISTICS, self.model.channels)
+        Score::with_capacity(&STATISTICS, self.channels)
     }
 
     /// Scores one lag-embedded frame (`model.width()` finite values) into `out`, which must come
     /// from [`PcaScorer::new_score`]. A frame of the wrong width leaves `out.ready` false and
     /// raises no alarm: callers line frames up with the schema before this point.
     pub fn score(&mut self, frame: &[f64], out: &mut Score) {
-        let model = self.model;
-        let (w, m) = (model.width(), model.channels);
+        let (w, m) = (self.kernel.width, self.channels);
         let [t2, spe] = &mut out.statistics[..] else {
             out.ready = false;
             out.alarm = false;
@@ -272,8 +272,8 @@ impl<'m> PcaScorer<'m> {
         }
         t2.value = t2_value;
         spe.value = spe_value;
-        t2.limit = model.t2_limit();
-        spe.limit = model.spe_limit();
+        t2.limit = self.t2_limit;
+        spe.limit = self.spe_limit;
         out.ready = true;
         out.alarm = t2.exceeds() || spe.exceeds();
     }

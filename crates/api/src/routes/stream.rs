@@ -1,0 +1,73 @@
+//! `GET /api/v1/stream`: server-sent events of live scores (`score`) and alarm changes
+//! (`alarm`), JSON data. A client that falls too far behind gets a `lagged` event with the
+//! number of skipped events (everything is in the store: re-read it). Streams end when the
+//! server shuts down, so a graceful shutdown does not wait for dashboards to disconnect.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::Extension;
+use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::{Stream, StreamExt, future};
+use tokio::sync::watch;
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+
+use crate::dto::{LiveDto, StreamQuery};
+use crate::extract::Params;
+use crate::{ApiError, ApiState};
+
+/// Becomes `true` when the server starts shutting down (`serve` installs it).
+#[derive(Clone)]
+pub(crate) struct Shutdown(pub watch::Receiver<bool>);
+
+/// Comment lines keep idle connections (and proxies) open.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// The event stream.
+pub(super) async fn get(
+    State(state): State<ApiState>,
+    Params(query): Params<StreamQuery>,
+    shutdown: Option<Extension<Shutdown>>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let only = query.asset.filter(|a| !a.is_empty());
+    if let Some(asset) = &only {
+        state.known_asset(asset)?;
+    }
+    let events = BroadcastStream::new(state.engine().subscribe()).filter_map(move |item| {
+        future::ready(match item {
+            Ok(live) => {
+                let dto = LiveDto::from(&live);
+                if only.as_deref().is_some_and(|a| a != dto.asset()) {
+                    None
+                } else {
+                    sse_event(&dto)
+                }
+            }
+            Err(BroadcastStreamRecvError::Lagged(skipped)) => Some(Ok(Event::default()
+                .event("lagged")
+                .data(format!("{{\"skipped\":{skipped}}}")))),
+        })
+    });
+    let stop = async move {
+        match shutdown {
+            // Stop on the signal, or when `serve` has gone (the sender dropped).
+            Some(Extension(Shutdown(mut rx))) => {
+                let _stopped = rx.wait_for(|stopped| *stopped).await;
+            }
+            None => future::pending::<()>().await,
+        }
+    };
+    Ok(Sse::new(events.take_until(Box::pin(stop)))
+        .keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
+}
+
+fn sse_event(dto: &LiveDto) -> Option<Result<Event, Infallible>> {
+    let event = match dto {
+        LiveDto::Score(score) => Event::default().event("score").json_data(score),
+        LiveDto::Alarm(change) => Event::default().event("alarm").json_data(change),
+    };
+    // Serialising these DTOs cannot fail (no maps with non-string keys, no custom impls).
+    event.ok().map(Ok)
+}

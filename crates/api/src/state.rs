@@ -1,0 +1,81 @@
+//! `ApiState`: what every handler shares: the engine handle, the admin token's hash and a small
+//! pool of read connections to the store (queries run on blocking threads).
+
+use std::sync::{Arc, Mutex};
+
+use faultline_pipeline::Engine;
+use faultline_store::{Store, StoreError};
+
+use crate::{AdminToken, ApiError};
+
+/// Read connections kept open between requests; more are opened when needed.
+const POOLED_READERS: usize = 4;
+
+/// The state behind the router: the engine and the admin token's hash. Cheap to clone.
+#[derive(Clone)]
+pub struct ApiState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    engine: Engine,
+    token_hash: String,
+    readers: Mutex<Vec<Store>>,
+}
+
+impl ApiState {
+    /// State for `engine`, accepting the token whose hash `token` holds.
+    pub fn new(engine: Engine, token: &AdminToken) -> ApiState {
+        ApiState {
+            inner: Arc::new(Inner {
+                engine,
+                token_hash: token.hash.to_ascii_lowercase(),
+                readers: Mutex::new(Vec::new()),
+            }),
+        }
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    pub(crate) fn token_hash(&self) -> &str {
+        &self.inner.token_hash
+    }
+
+    /// Runs a store query on a blocking thread with a pooled read connection.
+    pub(crate) async fn read<T, F>(&self, query: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    {
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let pooled = state.inner.readers.lock().ok().and_then(|mut pool| pool.pop());
+            let store = match pooled {
+                Some(store) => store,
+                None => state.inner.engine.reader()?,
+            };
+            let result = query(&store);
+            // A connection that just failed may be broken: let it go.
+            if result.is_ok()
+                && let Ok(mut pool) = state.inner.readers.lock()
+                && pool.len() < POOLED_READERS
+            {
+                pool.push(store);
+            }
+            result.map_err(ApiError::from)
+        })
+        .await?
+    }
+
+    /// Fails with 404 unless `asset` is configured.
+    pub(crate) fn known_asset(&self, asset: &str) -> Result<(), ApiError> {
+        if self.inner.engine.config().assets.iter().any(|a| a.name == asset) {
+            Ok(())
+        } else {
+            Err(ApiError::NotFound(format!("asset `{asset}` is not configured")))
+        }
+    }
+}

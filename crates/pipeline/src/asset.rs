@@ -1,0 +1,122 @@
+//! One monitored asset at run time: its active model, framer and monitor.
+
+use faultline_frames::Framer;
+use faultline_store::ScoreRecord;
+use faultline_train::{ModelFile, Monitor};
+use faultline_types::{ChannelSchema, Contributor, RejectReason, Sample, Score, Timestamp};
+
+use crate::config::ChannelConfig;
+
+/// Contributors stored with each score and alarm.
+pub(crate) const TOP_CONTRIBUTORS: usize = 3;
+
+/// The scoring state of one asset. Without a model, samples are journaled but not scored.
+pub(crate) struct AssetRuntime {
+    pub name: String,
+    pub site: String,
+    pub channels: Vec<ChannelConfig>,
+    pub model: Option<ActiveModel>,
+    pub last: Option<ScoreRecord>,
+    /// Newest sample timestamp accepted into the journal, for ordering after a model change.
+    pub last_ts: Option<Timestamp>,
+}
+
+pub(crate) struct ActiveModel {
+    pub version: u32,
+    pub kind: String,
+    pub schema: ChannelSchema,
+    framer: Framer,
+    monitor: Monitor,
+    score: Score,
+}
+
+/// The outcome of one sample.
+pub(crate) enum Scored {
+    /// Scored: the record to store and the score (for the alarm engine).
+    Record(ScoreRecord),
+    /// Accepted but not scored (no model yet, or a dynamic model warming up).
+    Unscored,
+}
+
+impl AssetRuntime {
+    pub fn new(name: String, site: String, channels: Vec<ChannelConfig>) -> Self {
+        AssetRuntime { name, site, channels, model: None, last: None, last_ts: None }
+    }
+
+    /// Checks that a model fits this asset: every model channel must be configured (when
+    /// channels are configured at all).
+    pub fn check_model(&self, file: &ModelFile) -> Result<(), String> {
+        file.parameters.check().map_err(|e| e.to_string())?;
+        if self.channels.is_empty() {
+            return Ok(());
+        }
+        match file.schema.names().find(|n| !self.channels.iter().any(|c| c.name == *n)) {
+            Some(missing) => Err(format!(
+                "model channel `{missing}` is not configured for asset `{}`",
+                self.name
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// Makes `file` the scoring model. Frames continue after the newest journaled sample.
+    pub fn install(&mut self, version: u32, file: ModelFile) {
+        let model = &file.parameters;
+        // Impute with the training mean until a channel has delivered a usable value.
+        let fallback = model.mean[..model.channels].to_vec();
+        let mut framer = Framer::new(file.schema.clone(), fallback);
+        if let Some(last) = self.last_ts {
+            framer.resume_after(last);
+        }
+        let monitor = Monitor::new(model);
+        let score = monitor.new_score();
+        self.model = Some(ActiveModel {
+            version,
+            kind: file.kind.clone(),
+            schema: file.schema,
+            framer,
+            monitor,
+            score,
+        });
+    }
+
+    /// Frames and scores one journaled sample. Ordering and quality problems come back as the
+    /// reason to count; `unknown` receives the number of values for channels not in the schema.
+    pub fn score(&mut self, sample: &Sample, unknown: &mut u32) -> Result<Scored, RejectReason> {
+        if self.last_ts.is_none_or(|t| sample.ts > t) {
+            self.last_ts = Some(sample.ts);
+        }
+        let Some(active) = &mut self.model else { return Ok(Scored::Unscored) };
+        let framed = active.framer.accept(sample)?;
+        *unknown = framed.unknown_channels;
+        active.monitor.score(&framed.frame.values, &mut active.score);
+        let score = &active.score;
+        if !score.ready {
+            return Ok(Scored::Unscored);
+        }
+        let names: Vec<&str> = active.schema.names().collect();
+        let record = ScoreRecord {
+            asset: self.name.clone(),
+            ts: framed.frame.ts,
+            t2: score.statistics[0].value,
+            t2_limit: score.statistics[0].limit,
+            spe: score.statistics[1].value,
+            spe_limit: score.statistics[1].limit,
+            alarm: score.alarm,
+            imputed: framed.frame.imputed,
+            top: score
+                .top_contributors(TOP_CONTRIBUTORS)
+                .iter()
+                .map(|c| Contributor { channel: names[c.channel].to_string(), value: c.value })
+                .collect(),
+        };
+        self.last = Some(record.clone());
+        Ok(Scored::Record(record))
+    }
+}
+
+/// How far out of control a score is: the larger statistic in multiples of its limit.
+pub(crate) fn severity(record: &ScoreRecord) -> f64 {
+    let ratio = |v: f64, l: f64| if l > 0.0 { v / l } else { 0.0 };
+    ratio(record.t2, record.t2_limit).max(ratio(record.spe, record.spe_limit))
+}

@@ -1,0 +1,358 @@
+//! `faultline serve --config FILE`: the TOML configuration. Unknown keys are rejected and every
+//! error names the file, line and key.
+//!
+//! ```toml
+//! data_dir = "/var/lib/faultline"
+//! listen = "127.0.0.1:8080"
+//! site = "fab1"
+//!
+//! [alarms]                 # faultline_alarms::AlarmConfig, every key optional
+//! persistence_n = 3
+//! persistence_m = 5
+//!
+//! [[assets]]
+//! name = "etch01"
+//! model = "models/etch01.flm"      # optional: registered and activated at start
+//! channels = [{ name = "pressure", unit = "mTorr", low = 0.0, high = 200.0 }]
+//!
+//! [[sources]]
+//! kind = "mqtt"
+//! host = "127.0.0.1"
+//! port = 1883
+//!
+//! [[sources]]
+//! kind = "replay"
+//! asset = "etch01"
+//! file = "history.csv"
+//! period_ms = 1000
+//! speed = 10.0
+//!
+//! [[sinks]]
+//! kind = "log"               # one line per alarm transition on standard output
+//! ```
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use faultline_alarms::AlarmConfig;
+use serde::Deserialize;
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Where the store lives (created if missing).
+    pub data_dir: PathBuf,
+    /// HTTP listen address.
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+    /// Site name used for assets that do not name one.
+    #[serde(default = "default_site")]
+    pub site: String,
+    /// Alarm settings.
+    #[serde(default)]
+    pub alarms: AlarmConfig,
+    /// Monitored assets.
+    #[serde(default)]
+    pub assets: Vec<AssetConfig>,
+    /// Where samples come from.
+    #[serde(default)]
+    pub sources: Vec<SourceConfig>,
+    /// Where results go besides the store.
+    #[serde(default)]
+    pub sinks: Vec<SinkConfig>,
+}
+
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8080))
+}
+
+fn default_site() -> String {
+    "site".to_string()
+}
+
+/// One monitored asset (a tool, a chamber, a robot joint, a bioreactor).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssetConfig {
+    /// Asset name: the last MQTT topic level.
+    pub name: String,
+    /// Site, when not the configuration's default.
+    #[serde(default)]
+    pub site: Option<String>,
+    /// Model file to register and activate at start.
+    #[serde(default)]
+    pub model: Option<PathBuf>,
+    /// Channels with units and engineering limits (defaults to the model's schema).
+    #[serde(default)]
+    pub channels: Vec<ChannelConfig>,
+}
+
+/// A channel of an asset.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelConfig {
+    /// Name as in payloads.
+    pub name: String,
+    /// Engineering unit.
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// Lower engineering limit.
+    #[serde(default)]
+    pub low: Option<f64>,
+    /// Upper engineering limit.
+    #[serde(default)]
+    pub high: Option<f64>,
+}
+
+/// A source of samples.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum SourceConfig {
+    /// An MQTT broker (topics `faultline/<site>/<asset>`, QoS 1).
+    Mqtt {
+        /// Broker host.
+        #[serde(default = "default_host")]
+        host: String,
+        /// Broker port.
+        #[serde(default = "default_mqtt_port")]
+        port: u16,
+        /// Client id; the broker keeps this session's unacknowledged messages across restarts.
+        #[serde(default = "default_client_id")]
+        client_id: String,
+        /// Subscription.
+        #[serde(default = "default_topic_filter")]
+        topic_filter: String,
+    },
+    /// A data file replayed at a speed factor, for demonstrations and back-testing.
+    Replay {
+        /// Asset the rows belong to.
+        asset: String,
+        /// CSV, TEP .dat or Parquet file.
+        file: PathBuf,
+        /// Sample period of the file, in milliseconds of data time.
+        #[serde(default = "default_period_ms")]
+        period_ms: u64,
+        /// Replay speed (2.0 = twice real time).
+        #[serde(default = "default_speed")]
+        speed: f64,
+        /// Time column to skip (replayed samples are stamped from the wall clock at start).
+        #[serde(default)]
+        time_col: Option<String>,
+    },
+}
+
+fn default_host() -> String {
+    "127.0.0.1".into()
+}
+fn default_mqtt_port() -> u16 {
+    1883
+}
+fn default_client_id() -> String {
+    "faultline".into()
+}
+fn default_topic_filter() -> String {
+    "faultline/+/+".into()
+}
+fn default_period_ms() -> u64 {
+    1000
+}
+fn default_speed() -> f64 {
+    1.0
+}
+
+/// Where results go besides the store.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum SinkConfig {
+    /// One line per alarm transition on standard output.
+    Log,
+}
+
+/// A configuration that could not be read or is inconsistent.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("{path}: cannot read: {error}")]
+    Read {
+        /// File.
+        path: PathBuf,
+        /// Cause.
+        error: std::io::Error,
+    },
+    /// TOML syntax, an unknown key or a wrong type, with its place.
+    #[error("{path}:{line}:{column}: {message}")]
+    Parse {
+        /// File.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong (names the key).
+        message: String,
+    },
+    /// Parsed, but contradicts itself.
+    #[error("{path}: {message}")]
+    Invalid {
+        /// File.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl Config {
+    /// Reads and validates a configuration file. Relative paths inside it are resolved against
+    /// the file's folder.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|error| ConfigError::Read { path: path.to_path_buf(), error })?;
+        let mut config = Config::parse(&text, path)?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        config.resolve_paths(base);
+        Ok(config)
+    }
+
+    /// Parses configuration text; `path` is only used in error messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|error| {
+            let (line, column) =
+                error.span().map(|span| line_column(text, span.start)).unwrap_or((1, 1));
+            ConfigError::Parse {
+                path: path.to_path_buf(),
+                line,
+                column,
+                message: error.message().replace('\n', " "),
+            }
+        })?;
+        config.validate(path)?;
+        Ok(config)
+    }
+
+    fn validate(&self, path: &Path) -> Result<(), ConfigError> {
+        let invalid = |message: String| ConfigError::Invalid { path: path.to_path_buf(), message };
+        let mut names: Vec<&str> = self.assets.iter().map(|a| a.name.as_str()).collect();
+        names.sort_unstable();
+        if let Some(pair) = names.windows(2).find(|w| w[0] == w[1]) {
+            return Err(invalid(format!("asset `{}` is configured twice", pair[0])));
+        }
+        for asset in &self.assets {
+            if asset.name.is_empty() || asset.name.contains(['/', '+', '#']) {
+                return Err(invalid(format!(
+                    "asset name `{}` must be non-empty without / + #",
+                    asset.name
+                )));
+            }
+        }
+        for source in &self.sources {
+            if let SourceConfig::Replay { asset, speed, .. } = source {
+                if !self.assets.iter().any(|a| &a.name == asset) {
+                    return Err(invalid(format!("replay source names unknown asset `{asset}`")));
+                }
+                if !(*speed > 0.0 && speed.is_finite()) {
+                    return Err(invalid(format!("replay speed must be positive, got {speed}")));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn resolve_paths(&mut self, base: &Path) {
+        let resolve = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        };
+        resolve(&mut self.data_dir);
+        for asset in &mut self.assets {
+            if let Some(model) = &mut asset.model {
+                resolve(model);
+            }
+        }
+        for source in &mut self.sources {
+            if let SourceConfig::Replay { file, .. } = source {
+                resolve(file);
+            }
+        }
+    }
+
+    /// The site of an asset.
+    pub fn site_of<'a>(&'a self, asset: &'a AssetConfig) -> &'a str {
+        asset.site.as_deref().unwrap_or(&self.site)
+    }
+}
+
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("serve.toml"))
+    }
+
+    #[test]
+    fn a_full_configuration_parses() {
+        let config = parse(
+            r#"
+data_dir = "data"
+listen = "127.0.0.1:9000"
+site = "fab1"
+[alarms]
+persistence_n = 2
+[[assets]]
+name = "etch01"
+channels = [{ name = "pressure", unit = "mTorr", high = 200.0 }]
+[[sources]]
+kind = "mqtt"
+port = 1884
+[[sources]]
+kind = "replay"
+asset = "etch01"
+file = "h.csv"
+speed = 10.0
+[[sinks]]
+kind = "log"
+"#,
+        )
+        .unwrap();
+        assert_eq!(config.listen.port(), 9000);
+        assert_eq!(config.alarms.persistence_n, 2);
+        assert_eq!(config.assets[0].channels[0].high, Some(200.0));
+        assert!(matches!(config.sources[0], SourceConfig::Mqtt { port: 1884, .. }));
+        assert!(matches!(config.sources[1], SourceConfig::Replay { .. }));
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_with_line_and_key() {
+        let err = parse("data_dir = \"d\"\n\n[[assets]]\nname = \"a\"\nmodle = \"x.flm\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("serve.toml:5:"), "{err}");
+        assert!(err.contains("modle"), "{err}");
+        assert!(!err.contains('\n'), "{err}");
+    }
+
+    #[test]
+    fn wrong_types_and_contradictions_are_named() {
+        let err = parse("data_dir = \"d\"\nlisten = 8080\n").unwrap_err().to_string();
+        assert!(err.starts_with("serve.toml:2:"), "{err}");
+        let err = parse(
+            "data_dir = \"d\"\n[[sources]]\nkind = \"replay\"\nasset = \"nope\"\nfile = \"f.csv\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("unknown asset `nope`"), "{err}");
+        let err = parse("data_dir = \"d\"\n[[assets]]\nname = \"a\"\n[[assets]]\nname = \"a\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("configured twice"), "{err}");
+    }
+}

@@ -1,0 +1,570 @@
+//! The processor thread: group commit to the journal, acknowledgements, scoring, alarms, and
+//! every command, in one place.
+
+use std::sync::{Arc, RwLock};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use faultline_alarms::{AlarmEngine, AlarmError, AlarmUpdate, Observation};
+use faultline_sources::mqtt::{AckHandle, MqttConfig, MqttSource};
+use faultline_sources::payload::{Rejected, decode_sample, parse_topic};
+use faultline_store::{AppendOutcome, Event, Store};
+use faultline_train::ModelFile;
+use faultline_types::{RejectReason, Sample, Timestamp};
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+use crate::asset::{AssetRuntime, Scored, severity};
+use crate::config::{ChannelConfig, Config, SinkConfig};
+use crate::engine::{AssetStatus, EngineError, IngestReport, LiveEvent};
+use crate::{Command, CommandError, CommandOutcome, Engine, Metrics};
+
+/// Inputs per group commit at most: one transaction, one fsync for all of them.
+const MAX_GROUP: usize = 512;
+
+/// Work for the processor.
+pub(crate) enum Input {
+    /// Decoded (or rejected) samples and whom to tell once they are durable.
+    Samples { items: Vec<Result<Sample, Rejected>>, received: Instant, ack: Ack },
+    /// A command from the API.
+    Command { command: Command, reply: oneshot::Sender<Result<CommandOutcome, CommandError>> },
+    /// Once a second: shelving expiry.
+    Tick,
+    /// Drain and stop.
+    Shutdown(oneshot::Sender<()>),
+}
+
+/// How to acknowledge a batch once it is durable.
+pub(crate) enum Ack {
+    /// MQTT PUBACK.
+    Mqtt(AckHandle),
+    /// A report to an in-process caller or an HTTP request; an error when nothing became
+    /// durable.
+    Report(oneshot::Sender<Result<IngestReport, String>>),
+}
+
+/// Everything the processor owns.
+pub(crate) struct State {
+    store: Store,
+    assets: Vec<AssetRuntime>,
+    alarms: AlarmEngine,
+    metrics: Arc<Metrics>,
+    live: broadcast::Sender<LiveEvent>,
+    status: Arc<RwLock<Vec<AssetStatus>>>,
+    log_alarms: bool,
+}
+
+impl State {
+    /// Opens the store, restores open alarms, installs each asset's model (the configured file,
+    /// registered and activated when new, or else the registry's active version).
+    pub fn open(
+        config: &Config,
+        metrics: Arc<Metrics>,
+        live: broadcast::Sender<LiveEvent>,
+        status: Arc<RwLock<Vec<AssetStatus>>>,
+    ) -> Result<State, EngineError> {
+        let mut store = Store::open(&config.data_dir)?;
+        let mut alarms = AlarmEngine::new(config.alarms.clone(), store.next_alarm_id()?);
+        alarms.restore(store.open_alarms()?);
+        let mut assets = Vec::new();
+        for asset in &config.assets {
+            let mut runtime = AssetRuntime::new(
+                asset.name.clone(),
+                config.site_of(asset).to_string(),
+                asset.channels.clone(),
+            );
+            runtime.last_ts = store.last_sample_ts(&asset.name)?;
+            if let Some(path) = &asset.model {
+                register_configured_model(&mut store, &runtime, path)?;
+            }
+            if let Some((version, bytes)) = store.active_model(&asset.name)? {
+                let file = decode_model(&bytes, &asset.name)
+                    .map_err(|message| EngineError::Model { asset: asset.name.clone(), message })?;
+                runtime.install(version.version, file);
+            }
+            assets.push(runtime);
+        }
+        let log_alarms = config.sinks.iter().any(|s| matches!(s, SinkConfig::Log));
+        let state = State { store, assets, alarms, metrics, live, status, log_alarms };
+        state.publish_status();
+        Ok(state)
+    }
+
+    fn asset_index(&self, name: &str) -> Option<usize> {
+        self.assets.iter().position(|a| a.name == name)
+    }
+
+    fn publish_status(&self) {
+        let open = self.alarms.active();
+        let statuses = self
+            .assets
+            .iter()
+            .map(|a| AssetStatus {
+                name: a.name.clone(),
+                site: a.site.clone(),
+                channels: if a.channels.is_empty() {
+                    a.model.as_ref().map_or_else(Vec::new, |m| {
+                        m.schema
+                            .names()
+                            .map(|n| ChannelConfig {
+                                name: n.to_string(),
+                                unit: None,
+                                low: None,
+                                high: None,
+                            })
+                            .collect()
+                    })
+                } else {
+                    a.channels.clone()
+                },
+                model: a.model.as_ref().map(|m| (m.version, m.kind.clone())),
+                last_score: a.last.clone(),
+                open_alarms: open.iter().filter(|al| al.asset == a.name).count(),
+            })
+            .collect();
+        if let Ok(mut status) = self.status.write() {
+            *status = statuses;
+        }
+    }
+}
+
+fn register_configured_model(
+    store: &mut Store,
+    asset: &AssetRuntime,
+    path: &std::path::Path,
+) -> Result<(), EngineError> {
+    let model_error = |message: String| EngineError::Model { asset: asset.name.clone(), message };
+    let bytes = std::fs::read(path)
+        .map_err(|e| model_error(format!("{}: cannot read: {e}", path.display())))?;
+    let file = decode_model(&bytes, &path.display().to_string()).map_err(model_error)?;
+    asset.check_model(&file).map_err(model_error)?;
+    let digest = sha256_hex(&bytes);
+    let known = store.models(Some(&asset.name))?;
+    if let Some(existing) = known.iter().find(|m| m.sha256 == digest) {
+        if !existing.active {
+            let event = audit(
+                "config",
+                "model.activate",
+                &asset.name,
+                None,
+                Some(existing.version.to_string()),
+                None,
+            );
+            store.activate_model(&asset.name, existing.version, &event)?;
+        }
+        return Ok(());
+    }
+    let event =
+        audit("config", "model.upload", &asset.name, None, Some(path.display().to_string()), None);
+    let version = store.put_model(&asset.name, &file.kind, &bytes, &event)?;
+    let event = audit(
+        "config",
+        "model.activate",
+        &asset.name,
+        None,
+        Some(version.version.to_string()),
+        None,
+    );
+    store.activate_model(&asset.name, version.version, &event)?;
+    Ok(())
+}
+
+/// Hex SHA-256, as the registry records model files.
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn decode_model(bytes: &[u8], origin: &str) -> Result<ModelFile, String> {
+    ModelFile::from_bytes(bytes, std::path::Path::new(origin)).map_err(|e| e.to_string())
+}
+
+/// Wall-clock now, for audit records and shelving (never for data).
+fn now() -> Timestamp {
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_nanos();
+    Timestamp(i64::try_from(nanos).unwrap_or(i64::MAX))
+}
+
+fn audit(
+    actor: &str,
+    action: &str,
+    target: &str,
+    old_value: Option<String>,
+    new_value: Option<String>,
+    reason: Option<String>,
+) -> Event {
+    Event {
+        at: now(),
+        actor: actor.to_string(),
+        action: action.to_string(),
+        target: target.to_string(),
+        old_value,
+        new_value,
+        reason,
+    }
+}
+
+/// Starts the task that sends MQTT acknowledgements (they are async; the processor is not).
+pub(crate) fn spawn_acker() -> mpsc::UnboundedSender<AckHandle> {
+    let (tx, mut rx) = mpsc::unbounded_channel::<AckHandle>();
+    tokio::spawn(async move {
+        while let Some(handle) = rx.recv().await {
+            // A failed PUBACK means the connection dropped: the broker redelivers the message
+            // and the journal recognises it as a duplicate. Nothing is lost either way.
+            if let Err(error) = handle.ack().await {
+                eprintln!(
+                    "faultline: MQTT acknowledgement not sent ({error}); the broker will redeliver"
+                );
+            }
+        }
+    });
+    tx
+}
+
+/// Connects to the broker and forwards its messages to the processor.
+pub(crate) async fn spawn_mqtt(engine: Engine, config: MqttConfig) -> Result<(), EngineError> {
+    let (source, mut messages) =
+        MqttSource::start(config).await.map_err(|e| EngineError::Source(e.to_string()))?;
+    tokio::spawn(async move {
+        let _keep_connected = source;
+        while let Some(message) = messages.recv().await {
+            let item = parse_topic(&message.topic)
+                .and_then(|topic| decode_sample(&topic.asset, &message.payload));
+            let input = Input::Samples {
+                items: vec![item],
+                received: Instant::now(),
+                ack: Ack::Mqtt(message.ack),
+            };
+            if engine.send(input).await.is_err() {
+                break;
+            }
+        }
+    });
+    Ok(())
+}
+
+/// The processor loop: runs until shutdown or until every sender is gone.
+pub(crate) fn run(
+    mut state: State,
+    mut queue: mpsc::Receiver<Input>,
+    acks: mpsc::UnboundedSender<AckHandle>,
+) {
+    let mut pending: Vec<Input> = Vec::with_capacity(MAX_GROUP);
+    while let Some(first) = queue.blocking_recv() {
+        pending.push(first);
+        while pending.len() < MAX_GROUP {
+            match queue.try_recv() {
+                Ok(input) => pending.push(input),
+                Err(_) => break,
+            }
+        }
+        let mut group = Vec::new();
+        for input in pending.drain(..) {
+            match input {
+                Input::Samples { items, received, ack } => group.push((items, received, ack)),
+                other => {
+                    state.commit_group(std::mem::take(&mut group), &acks);
+                    match other {
+                        Input::Command { command, reply } => {
+                            let outcome = state.execute(command);
+                            let _caller_gone = reply.send(outcome);
+                        }
+                        Input::Tick => state.tick(),
+                        Input::Shutdown(done) => {
+                            let _caller_gone = done.send(());
+                            return;
+                        }
+                        Input::Samples { .. } => {}
+                    }
+                }
+            }
+        }
+        state.commit_group(group, &acks);
+    }
+}
+
+type Group = Vec<(Vec<Result<Sample, Rejected>>, Instant, Ack)>;
+
+impl State {
+    /// Journals every acceptable sample of the group in one transaction, acknowledges, then
+    /// scores what was stored.
+    fn commit_group(&mut self, group: Group, acks: &mpsc::UnboundedSender<AckHandle>) {
+        if group.is_empty() {
+            return;
+        }
+        let mut reports: Vec<IngestReport> = Vec::with_capacity(group.len());
+        let mut batch: Vec<Sample> = Vec::new();
+        let mut owners: Vec<(usize, Instant)> = Vec::new();
+        for (index, (items, received, _)) in group.iter().enumerate() {
+            let mut report = IngestReport::default();
+            self.metrics.received(items.len());
+            for item in items {
+                match item {
+                    Err(rejected) => self.reject(&mut report, rejected.reason),
+                    Ok(sample) if self.asset_index(&sample.asset).is_none() => {
+                        self.reject(&mut report, RejectReason::UnknownAsset)
+                    }
+                    Ok(sample) => {
+                        batch.push(sample.clone());
+                        owners.push((index, *received));
+                    }
+                }
+            }
+            reports.push(report);
+        }
+        let started = Instant::now();
+        let outcomes = match self.store.append_samples(&batch) {
+            Ok(outcomes) => outcomes,
+            Err(error) => {
+                // Not durable: acknowledge nothing. MQTT redelivers (the PUBACK is never sent);
+                // HTTP callers get an error and retry.
+                eprintln!(
+                    "faultline: journal write failed, {} samples not acknowledged: {error}",
+                    batch.len()
+                );
+                for (_, _, ack) in group {
+                    if let Ack::Report(reply) = ack {
+                        let _caller_gone = reply.send(Err(error.to_string()));
+                    }
+                }
+                return;
+            }
+        };
+        self.metrics.committed(started.elapsed().as_nanos() as u64);
+        let mut stored = Vec::with_capacity(batch.len());
+        for ((sample, (owner, received)), outcome) in batch.into_iter().zip(owners).zip(outcomes) {
+            match outcome {
+                AppendOutcome::Stored { .. } => {
+                    reports[owner].accepted += 1;
+                    stored.push((sample, received));
+                }
+                AppendOutcome::Duplicate { .. } => {
+                    self.reject(&mut reports[owner], RejectReason::Duplicate)
+                }
+            }
+        }
+        self.metrics.stored(stored.len());
+        for ((_, _, ack), report) in group.into_iter().zip(reports) {
+            match ack {
+                Ack::Mqtt(handle) => {
+                    if acks.send(handle).is_err() {
+                        eprintln!(
+                            "faultline: acknowledgement task stopped; the broker will redeliver"
+                        );
+                    }
+                }
+                Ack::Report(reply) => {
+                    let _caller_gone = reply.send(Ok(report));
+                }
+            }
+        }
+        self.score_stored(stored);
+    }
+
+    fn reject(&self, report: &mut IngestReport, reason: RejectReason) {
+        self.metrics.reject(reason);
+        *report.rejected.entry(reason).or_default() += 1;
+    }
+
+    fn score_stored(&mut self, stored: Vec<(Sample, Instant)>) {
+        let mut records = Vec::with_capacity(stored.len());
+        let mut updates = Vec::new();
+        for (sample, received) in stored {
+            let Some(index) = self.asset_index(&sample.asset) else { continue };
+            let mut unknown = 0;
+            let outcome = self.assets[index].score(&sample, &mut unknown);
+            for _ in 0..unknown {
+                self.metrics.reject(RejectReason::UnknownChannel);
+            }
+            let record = match outcome {
+                Ok(Scored::Record(record)) => record,
+                Ok(Scored::Unscored) => continue,
+                Err(reason) => {
+                    self.metrics.reject(reason);
+                    continue;
+                }
+            };
+            self.metrics.scored();
+            let asset = &self.assets[index];
+            let observation = Observation {
+                asset: &asset.name,
+                site: &asset.site,
+                ts: record.ts,
+                severity: severity(&record),
+                out_of_control: record.alarm,
+                contributors: &record.top,
+                fault_class: None,
+            };
+            for update in self.alarms.observe(&observation) {
+                if update.action == "raise" {
+                    self.metrics.alarm_raised(received.elapsed().as_nanos() as u64);
+                }
+                updates.push(update);
+            }
+            let _no_subscriber = self.live.send(LiveEvent::Score(record.clone()));
+            records.push(record);
+        }
+        if let Err(error) = self.store.append_scores(&records) {
+            eprintln!("faultline: {} scores not stored: {error}", records.len());
+        }
+        for update in updates {
+            self.save_update(&update, "engine", None);
+        }
+        self.publish_status();
+    }
+
+    /// Stores an alarm change with its audit record and publishes it.
+    fn save_update(&mut self, update: &AlarmUpdate, actor: &str, reason: Option<String>) {
+        let event = audit(
+            actor,
+            &format!("alarm.{}", update.action),
+            &format!("alarm/{}", update.alarm.id),
+            Some(update.from.as_str().to_string()),
+            Some(update.to.as_str().to_string()),
+            reason,
+        );
+        if let Err(error) = self.store.save_alarm(&update.alarm, &event) {
+            eprintln!("faultline: alarm {} change not stored: {error}", update.alarm.id);
+            return;
+        }
+        if self.log_alarms {
+            let top: Vec<String> = update
+                .alarm
+                .contributors
+                .iter()
+                .map(|c| format!("{} {:.1}", c.channel, c.value))
+                .collect();
+            println!(
+                "alarm {} {} {} -> {} ({}) on {}: {}",
+                update.alarm.id,
+                update.action,
+                update.from.as_str(),
+                update.to.as_str(),
+                actor,
+                update.alarm.asset,
+                top.join(", ")
+            );
+        }
+        let _no_subscriber = self.live.send(LiveEvent::from_update(update));
+    }
+
+    fn tick(&mut self) {
+        let updates = self.alarms.tick(now());
+        for update in &updates {
+            self.save_update(update, "engine", Some("shelving expired".into()));
+        }
+        if !updates.is_empty() {
+            self.publish_status();
+        }
+    }
+
+    fn execute(&mut self, command: Command) -> Result<CommandOutcome, CommandError> {
+        let at = now();
+        let result = match command {
+            Command::Acknowledge { id, actor, comment } => {
+                self.alarm_change(self.alarms_preview(|e| e.acknowledge(id, at)), &actor, comment)
+            }
+            Command::Shelve { id, until, actor, comment } => {
+                self.alarm_change(self.alarms_preview(|e| e.shelve(id, until, at)), &actor, comment)
+            }
+            Command::Unshelve { id, actor, comment } => {
+                self.alarm_change(self.alarms_preview(|e| e.unshelve(id, at)), &actor, comment)
+            }
+            Command::UploadModel { asset, bytes, actor, comment } => {
+                self.upload_model(&asset, &bytes, &actor, comment)
+            }
+            Command::ActivateModel { asset, version, actor, comment } => {
+                self.activate_model(&asset, version, &actor, comment)
+            }
+        };
+        self.publish_status();
+        result
+    }
+
+    /// Applies an alarm operation to a copy of the engine first, so that a failed audit write
+    /// leaves the live engine unchanged (the change does not happen).
+    fn alarms_preview(
+        &self,
+        operation: impl FnOnce(&mut AlarmEngine) -> Result<AlarmUpdate, AlarmError>,
+    ) -> Result<(AlarmEngine, AlarmUpdate), AlarmError> {
+        let mut preview = self.alarms.clone();
+        let update = operation(&mut preview)?;
+        Ok((preview, update))
+    }
+
+    fn alarm_change(
+        &mut self,
+        preview: Result<(AlarmEngine, AlarmUpdate), AlarmError>,
+        actor: &str,
+        comment: String,
+    ) -> Result<CommandOutcome, CommandError> {
+        let (engine, update) = preview.map_err(|error| match error {
+            AlarmError::UnknownAlarm(id) => CommandError::NotFound(format!("alarm {id}")),
+            other => CommandError::Conflict(other.to_string()),
+        })?;
+        let event = audit(
+            actor,
+            &format!("alarm.{}", update.action),
+            &format!("alarm/{}", update.alarm.id),
+            Some(update.from.as_str().to_string()),
+            Some(update.to.as_str().to_string()),
+            Some(comment),
+        );
+        self.store
+            .save_alarm(&update.alarm, &event)
+            .map_err(|e| CommandError::Store(e.to_string()))?;
+        self.alarms = engine;
+        let _no_subscriber = self.live.send(LiveEvent::from_update(&update));
+        Ok(CommandOutcome::Alarm(update.alarm))
+    }
+
+    fn upload_model(
+        &mut self,
+        asset: &str,
+        bytes: &[u8],
+        actor: &str,
+        comment: String,
+    ) -> Result<CommandOutcome, CommandError> {
+        let index = self
+            .asset_index(asset)
+            .ok_or_else(|| CommandError::NotFound(format!("asset `{asset}`")))?;
+        let file = decode_model(bytes, "uploaded model").map_err(CommandError::Invalid)?;
+        self.assets[index].check_model(&file).map_err(CommandError::Invalid)?;
+        let event =
+            audit(actor, "model.upload", asset, None, Some(sha256_hex(bytes)), Some(comment));
+        let version = self
+            .store
+            .put_model(asset, &file.kind, bytes, &event)
+            .map_err(|e| CommandError::Store(e.to_string()))?;
+        Ok(CommandOutcome::Model(version))
+    }
+
+    fn activate_model(
+        &mut self,
+        asset: &str,
+        version: u32,
+        actor: &str,
+        comment: String,
+    ) -> Result<CommandOutcome, CommandError> {
+        let index = self
+            .asset_index(asset)
+            .ok_or_else(|| CommandError::NotFound(format!("asset `{asset}`")))?;
+        let models =
+            self.store.models(Some(asset)).map_err(|e| CommandError::Store(e.to_string()))?;
+        let target = models.iter().find(|m| m.version == version).cloned().ok_or_else(|| {
+            CommandError::NotFound(format!("model version {version} of `{asset}`"))
+        })?;
+        let old = models.iter().find(|m| m.active).map(|m| m.version.to_string());
+        let event =
+            audit(actor, "model.activate", asset, old, Some(version.to_string()), Some(comment));
+        self.store
+            .activate_model(asset, version, &event)
+            .map_err(|e| CommandError::Store(e.to_string()))?;
+        let (_, bytes) = self
+            .store
+            .active_model(asset)
+            .map_err(|e| CommandError::Store(e.to_string()))?
+            .ok_or_else(|| CommandError::Store("activated model not readable".into()))?;
+        let file = decode_model(&bytes, "registry").map_err(CommandError::Invalid)?;
+        self.assets[index].install(version, file);
+        Ok(CommandOutcome::Model(faultline_store::ModelVersion { active: true, ..target }))
+    }
+}

@@ -1,0 +1,409 @@
+//! `MqttSource`: the connection's event-loop task, the messages it hands out and their
+//! acknowledgements.
+
+use std::ops::ControlFlow;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use faultline_types::Sample;
+use rumqttc::{
+    AsyncClient, ConnectionError, Event, EventLoop, Outgoing, Packet, Publish, QoS,
+    SubscribeReasonCode,
+};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot, watch};
+use tokio::task::JoinHandle;
+
+use super::{MqttConfig, MqttError};
+use crate::payload::{self, Rejected};
+
+/// Capacity of the client library's request queue (acknowledgements, subscribe, disconnect).
+/// Acknowledgements are queued by the consumer and drained by the event loop; were the queue
+/// ever full while the event loop waits for the consumer, both would wait forever. It holds at
+/// most one acknowledgement per packet id, so this bound is never reached; the queue grows
+/// lazily, so the size costs nothing.
+const REQUEST_CAPACITY: usize = u16::MAX as usize + 64;
+
+/// How long [`MqttSource::start`] waits for the connection and the subscription.
+const START_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// How long [`MqttSource::stop`] waits for the DISCONNECT to go out before aborting the task.
+const STOP_GRACE: Duration = Duration::from_secs(10);
+
+/// First and longest wait between reconnection attempts.
+const BACKOFF_MIN: Duration = Duration::from_millis(100);
+const BACKOFF_MAX: Duration = Duration::from_secs(30);
+
+/// One MQTT message, with the handle that acknowledges it.
+#[derive(Debug)]
+pub struct MqttMessage {
+    /// The topic it was published to (`faultline/<site>/<asset>`).
+    pub topic: String,
+    /// The payload, as published.
+    pub payload: Vec<u8>,
+    /// Sends the PUBACK: call it once the sample is durable, or once its rejection is counted.
+    pub ack: AckHandle,
+}
+
+impl MqttMessage {
+    /// Parses the topic and decodes the payload: [`payload::parse_topic`] then
+    /// [`payload::decode_sample`] for its asset.
+    pub fn decode(&self) -> Result<Sample, Rejected> {
+        let topic = payload::parse_topic(&self.topic)?;
+        payload::decode_sample(&topic.asset, &self.payload)
+    }
+}
+
+/// Acknowledges one message to the broker. Dropping it without [`AckHandle::ack`] leaves the
+/// message unacknowledged: the broker redelivers it after the next reconnection, and until then
+/// it occupies one of the broker's in-flight slots for this client.
+#[derive(Debug)]
+pub struct AckHandle {
+    client: AsyncClient,
+    /// Packet id; 0 for QoS 0 messages, which have nothing to acknowledge.
+    pkid: u16,
+    qos: QoS,
+    /// The connection generation the message arrived on.
+    generation: u64,
+    shared: Arc<Shared>,
+    /// Frees one `max_inflight` slot when the handle goes.
+    _slot: OwnedSemaphorePermit,
+}
+
+impl AckHandle {
+    /// Sends the PUBACK. Call it only after the sample is durable (its journal record fsynced),
+    /// or after its rejection is counted: an unacknowledged message is redelivered, again and
+    /// again. Acknowledge in the order messages were received (MQTT 3.1.1 §4.6).
+    ///
+    /// When the connection was re-established since the message arrived, nothing is sent (the
+    /// packet id belongs to the old connection; the broker redelivers the message, and the
+    /// frames stage drops the copy as a duplicate) and [`MqttStatus::stale_acks`] counts it.
+    /// Fails only when the source has stopped.
+    pub async fn ack(self) -> Result<(), MqttError> {
+        if self.qos == QoS::AtMostOnce {
+            return Ok(());
+        }
+        if self.generation != self.shared.generation.load(Ordering::Acquire) {
+            self.shared.stale_acks.fetch_add(1, Ordering::Relaxed);
+            return Ok(());
+        }
+        let mut publish = Publish::new(String::new(), self.qos, Vec::new());
+        publish.pkid = self.pkid;
+        self.client.ack(&publish).await.map_err(|_| MqttError::Closed)
+    }
+}
+
+/// Counters shared by the event-loop task, the acknowledgement handles and [`MqttStatus`].
+#[derive(Debug, Default)]
+struct Shared {
+    connected: AtomicBool,
+    /// Successful connections after the first.
+    reconnects: AtomicU64,
+    /// Bumped on every connection and every disconnection.
+    generation: AtomicU64,
+    stale_acks: AtomicU64,
+}
+
+/// A cloneable view of the source's state, for `/metrics` and health checks.
+#[derive(Debug, Clone)]
+pub struct MqttStatus {
+    shared: Arc<Shared>,
+    slots: Arc<Semaphore>,
+    max_inflight: usize,
+}
+
+impl MqttStatus {
+    /// True while a connection to the broker is up.
+    pub fn is_connected(&self) -> bool {
+        self.shared.connected.load(Ordering::Relaxed)
+    }
+
+    /// How many times the source connected again after losing the connection.
+    pub fn reconnects(&self) -> u64 {
+        self.shared.reconnects.load(Ordering::Relaxed)
+    }
+
+    /// Acknowledgements not sent because the connection changed since their message arrived
+    /// (the broker redelivers those messages).
+    pub fn stale_acks(&self) -> u64 {
+        self.shared.stale_acks.load(Ordering::Relaxed)
+    }
+
+    /// Messages handed out (or waiting in the receiver) and not yet acknowledged or dropped.
+    pub fn unacked(&self) -> usize {
+        self.max_inflight.saturating_sub(self.slots.available_permits())
+    }
+}
+
+/// A running MQTT source: one connection, one event-loop task.
+#[derive(Debug)]
+pub struct MqttSource {
+    client: AsyncClient,
+    status: MqttStatus,
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl MqttSource {
+    /// Connects (QoS 1 subscription to `topic_filter`, manual acknowledgements, the session
+    /// `clean_session` asks for), spawns the event-loop task and returns the source with the
+    /// receiver its messages arrive on. Fails when the configuration is invalid, the first
+    /// connection fails or the broker refuses the subscription; later connection losses are
+    /// retried with back-off.
+    ///
+    /// The receiver holds at most `max_inflight` messages; the event loop waits when that many
+    /// are unacknowledged, so nothing is dropped. Must be called within a tokio runtime.
+    pub async fn start(
+        config: MqttConfig,
+    ) -> Result<(MqttSource, mpsc::Receiver<MqttMessage>), MqttError> {
+        config.validate()?;
+        let (client, eventloop) = AsyncClient::new(config.options(), REQUEST_CAPACITY);
+        let max_inflight = usize::from(config.max_inflight);
+        let (tx, rx) = mpsc::channel(max_inflight);
+        let slots = Arc::new(Semaphore::new(max_inflight));
+        let shared = Arc::new(Shared::default());
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let (ready_tx, ready_rx) = oneshot::channel();
+        let worker = Worker {
+            eventloop,
+            client: client.clone(),
+            tx,
+            slots: slots.clone(),
+            shared: shared.clone(),
+            stop: stop_rx,
+            filter: config.topic_filter.clone(),
+            address: config.address(),
+            ready: Some(ready_tx),
+            subscribed: false,
+            backoff: BACKOFF_MIN,
+        };
+        let task = tokio::spawn(worker.run());
+        let status = MqttStatus { shared, slots, max_inflight };
+        let source = MqttSource { client, status, stop: stop_tx, task: Some(task) };
+        let outcome = match tokio::time::timeout(START_TIMEOUT, ready_rx).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(MqttError::Closed),
+            Err(_) => Err(MqttError::Timeout {
+                address: config.address(),
+                seconds: START_TIMEOUT.as_secs(),
+            }),
+        };
+        match outcome {
+            Ok(()) => Ok((source, rx)),
+            Err(error) => {
+                source.stop().await;
+                Err(error)
+            }
+        }
+    }
+
+    /// The source's counters; the handle stays valid after [`MqttSource::stop`].
+    pub fn status(&self) -> MqttStatus {
+        self.status.clone()
+    }
+
+    /// True while a connection to the broker is up.
+    pub fn is_connected(&self) -> bool {
+        self.status.is_connected()
+    }
+
+    /// How many times the source connected again after losing the connection.
+    pub fn reconnects(&self) -> u64 {
+        self.status.reconnects()
+    }
+
+    /// Disconnects politely and ends the event-loop task. With a persistent session the broker
+    /// keeps every unacknowledged message and redelivers it on the next start with the same
+    /// client id; acknowledging after this fails with [`MqttError::Closed`].
+    pub async fn stop(mut self) {
+        self.signal_stop();
+        if let Some(task) = self.task.take() {
+            let abort = task.abort_handle();
+            if tokio::time::timeout(STOP_GRACE, task).await.is_err() {
+                abort.abort();
+            }
+        }
+    }
+
+    fn signal_stop(&self) {
+        self.stop.send_replace(true);
+        // The event loop sends the DISCONNECT and then ends; when it is already gone there is
+        // nothing left to disconnect, so a failure here is no error.
+        if self.client.try_disconnect().is_err() {
+            self.status.shared.connected.store(false, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Drop for MqttSource {
+    /// Dropping without [`MqttSource::stop`] still disconnects, without waiting for it.
+    fn drop(&mut self) {
+        if self.task.is_some() {
+            self.signal_stop();
+        }
+    }
+}
+
+/// The event-loop task's state.
+struct Worker {
+    eventloop: EventLoop,
+    client: AsyncClient,
+    tx: mpsc::Sender<MqttMessage>,
+    slots: Arc<Semaphore>,
+    shared: Arc<Shared>,
+    stop: watch::Receiver<bool>,
+    filter: String,
+    address: String,
+    /// Answers [`MqttSource::start`]; `None` once answered.
+    ready: Option<oneshot::Sender<Result<(), MqttError>>>,
+    /// A SUBACK confirmed the subscription in the broker's current session.
+    subscribed: bool,
+    backoff: Duration,
+}
+
+impl Worker {
+    async fn run(mut self) {
+        loop {
+            let step = match self.eventloop.poll().await {
+                Ok(event) => self.on_event(event).await,
+                Err(error) => self.on_error(error).await,
+            };
+            if step.is_break() {
+                break;
+            }
+        }
+        self.shared.connected.store(false, Ordering::Relaxed);
+    }
+
+    async fn on_event(&mut self, event: Event) -> ControlFlow<()> {
+        match event {
+            Event::Incoming(Packet::ConnAck(connack)) => self.on_connected(connack.session_present),
+            Event::Incoming(Packet::SubAck(suback)) => {
+                let refused = suback.return_codes.contains(&SubscribeReasonCode::Failure);
+                self.on_subscribed(!refused)
+            }
+            Event::Incoming(Packet::Publish(publish)) => self.forward(publish).await,
+            Event::Outgoing(Outgoing::Disconnect) => ControlFlow::Break(()),
+            _ => ControlFlow::Continue(()),
+        }
+    }
+
+    fn on_connected(&mut self, session_present: bool) -> ControlFlow<()> {
+        let generation = self.shared.generation.fetch_add(1, Ordering::AcqRel) + 1;
+        if generation > 1 {
+            self.shared.reconnects.fetch_add(1, Ordering::Relaxed);
+        }
+        self.shared.connected.store(true, Ordering::Relaxed);
+        self.backoff = BACKOFF_MIN;
+        // A broker that lost the session lost the subscription with it. The first connection
+        // of this source always subscribes, in case the filter changed since the session began.
+        if !session_present {
+            self.subscribed = false;
+        }
+        if !self.subscribed
+            && self.client.try_subscribe(self.filter.clone(), QoS::AtLeastOnce).is_err()
+        {
+            self.answer_start(Err(MqttError::Closed));
+            return ControlFlow::Break(());
+        }
+        // With the session present the broker redelivers its queue right away, before the
+        // SUBACK; the receiver must exist by then, or a full queue would stall the start.
+        if session_present {
+            self.answer_start(Ok(()));
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn on_subscribed(&mut self, granted: bool) -> ControlFlow<()> {
+        self.subscribed = granted;
+        if granted {
+            self.answer_start(Ok(()));
+            return ControlFlow::Continue(());
+        }
+        let refused = MqttError::SubscribeRefused {
+            address: self.address.clone(),
+            filter: self.filter.clone(),
+        };
+        if self.ready.is_some() {
+            self.answer_start(Err(refused));
+            return ControlFlow::Break(());
+        }
+        // Retried on the next reconnection (`subscribed` is false).
+        eprintln!("faultline: mqtt: {refused}");
+        ControlFlow::Continue(())
+    }
+
+    /// Hands one message to the receiver once a `max_inflight` slot is free.
+    async fn forward(&mut self, publish: Publish) -> ControlFlow<()> {
+        let slots = self.slots.clone();
+        let slot = tokio::select! {
+            slot = slots.acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => return ControlFlow::Break(()),
+            },
+            () = stopped(&mut self.stop) => return ControlFlow::Break(()),
+        };
+        let message = MqttMessage {
+            topic: publish.topic,
+            payload: Vec::from(publish.payload),
+            ack: AckHandle {
+                client: self.client.clone(),
+                pkid: publish.pkid,
+                qos: publish.qos,
+                generation: self.shared.generation.load(Ordering::Acquire),
+                shared: self.shared.clone(),
+                _slot: slot,
+            },
+        };
+        // The receiver's capacity equals the number of slots, so this never waits. It fails
+        // only when the receiver is gone (shutdown): the message stays unacknowledged and the
+        // broker keeps it.
+        match self.tx.send(message).await {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(_) => ControlFlow::Break(()),
+        }
+    }
+
+    async fn on_error(&mut self, error: ConnectionError) -> ControlFlow<()> {
+        self.shared.connected.store(false, Ordering::Relaxed);
+        // Packet ids of the lost connection must not be acknowledged on the next one.
+        self.shared.generation.fetch_add(1, Ordering::AcqRel);
+        if is_stopping(&self.stop) {
+            return ControlFlow::Break(());
+        }
+        if self.ready.is_some() {
+            let reason = error.to_string();
+            self.answer_start(Err(MqttError::Connect { address: self.address.clone(), reason }));
+            return ControlFlow::Break(());
+        }
+        eprintln!(
+            "faultline: mqtt: connection to {} lost: {error}; reconnecting in {} ms",
+            self.address,
+            self.backoff.as_millis()
+        );
+        tokio::select! {
+            () = tokio::time::sleep(self.backoff) => {}
+            () = stopped(&mut self.stop) => return ControlFlow::Break(()),
+        }
+        self.backoff = (self.backoff * 2).min(BACKOFF_MAX);
+        ControlFlow::Continue(())
+    }
+
+    fn answer_start(&mut self, result: Result<(), MqttError>) {
+        if let Some(ready) = self.ready.take() {
+            // This fails only when `start` gave up waiting (timeout); it stops the task itself.
+            let _ = ready.send(result);
+        }
+    }
+}
+
+/// True once stop was asked for, or the source was dropped.
+fn is_stopping(stop: &watch::Receiver<bool>) -> bool {
+    *stop.borrow() || stop.has_changed().is_err()
+}
+
+/// Resolves once stop was asked for, or the source was dropped.
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    // `Err` means the sender is gone: the source was dropped, which is a stop as well.
+    let _ = stop.wait_for(|stopping| *stopping).await;
+}
