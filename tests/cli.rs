@@ -664,9 +664,10 @@ fn bench_tep_writes_the_protocol_table() {
     let header =
         format!("method,limit,far_d00te,far_pre,{},fdr17,fdr21,delay_median", fdr.join(","));
     assert_eq!(lines[0], header);
-    assert_eq!(lines.len(), 13, "header and 12 rows:\n{csv}");
+    assert_eq!(lines.len(), 14, "header, 12 PCA-family rows and the default row:\n{csv}");
+    assert!(lines[13].starts_with("default,heldout,"), "{}", lines[13]);
     let mut seen = Vec::new();
-    for line in &lines[1..] {
+    for line in &lines[1..13] {
         let cells: Vec<&str> = line.split(',').collect();
         assert_eq!(cells.len(), 4 + 21 + 3, "{line}");
         assert!(["theoretical", "empirical"].contains(&cells[1]), "{line}");

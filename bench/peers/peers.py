@@ -8,6 +8,12 @@ tep         --data DIR --out DIR
     T²-or-SPE; theoretical and empirical 99 % limits), pyod IForest and KNN, and river
     HalfSpaceTrees. Writes <out>/tep_peers.csv (same columns as faultline's tep.csv),
     <out>/tep_peers_delays.csv (per-fault delays) and <out>/tep_peers_meta.json.
+skab        --data DIR --out DIR
+    The SKAB outlier-detection leaderboard protocol (shared/data/skab/README.md): per labelled
+    file, fit on the first 400 rows, score the rest, pool the test parts. scikit-learn PCA T² and
+    T²+Q (theoretical 99 % limits), pyod IForest and KNN (empirical 99 % limit on the training
+    part). Writes <out>/skab_peers.csv (same columns as faultline's skab.csv: method,f1,far,mar)
+    and <out>/skab_peers_meta.json.
 throughput  --samples N --out DIR
     The workload of faultline's `bench throughput`: seeded synthetic 52-channel data, fit on the
     first 10,000 rows, single-threaded scoring rate. Writes <out>/throughput_peers.csv and
@@ -363,6 +369,95 @@ def cmd_tep(args):
 
 
 # --------------------------------------------------------------------------------------------
+# SKAB
+
+SKAB_TRAIN_ROWS = 400
+SKAB_FOLDERS = ("valve1", "valve2", "other")
+SKAB_COLUMNS = ["method", "f1", "far", "mar"]
+
+
+def load_skab(data):
+    """The 34 labelled files as (name, X (rows x 8), anomaly labels), in folder/number order."""
+    data = Path(data)
+    if not data.is_dir():
+        sys.exit(f"peers.py: SKAB data directory not found: {data}")
+    files = []
+    for folder in SKAB_FOLDERS:
+        paths = sorted((data / folder).glob("*.csv"), key=lambda p: int(p.stem))
+        for p in paths:
+            with open(p, newline="") as f:
+                rows = list(csv.reader((line.rstrip("\r\n") for line in f), delimiter=";"))
+            header, body = rows[0], [r for r in rows[1:] if r]
+            cols = [header.index(c) for c in header if c not in ("datetime", "anomaly",
+                                                                  "changepoint")]
+            x = np.array([[float(r[c]) for c in cols] for r in body])
+            y = np.array([float(r[header.index("anomaly")]) > 0.5 for r in body])
+            files.append((f"{folder}/{p.name}", x, y))
+    if len(files) != 34:
+        sys.exit(f"peers.py: {data}: found {len(files)} labelled files, the protocol expects 34")
+    return files
+
+
+def skab_row(method, parts):
+    tp = fp = fn = tn = 0
+    for pred, lab in parts:
+        tp += int(np.sum(pred & lab))
+        fp += int(np.sum(pred & ~lab))
+        fn += int(np.sum(~pred & lab))
+        tn += int(np.sum(~pred & ~lab))
+    return {"method": method,
+            "f1": 2 * tp / (2 * tp + fn + fp) if tp + fn + fp else 0.0,
+            "far": 100.0 * fp / (fp + tn) if fp + tn else 0.0,
+            "mar": 100.0 * fn / (fn + tp) if fn + tp else 0.0}
+
+
+def cmd_skab(args):
+    from pyod.models.iforest import IForest
+    from pyod.models.knn import KNN
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    t_all = time.perf_counter()
+    files = load_skab(args.data)
+    parts = {m: [] for m in ("sklearn-pca-t2", "sklearn-pca-t2+q", "pyod-iforest", "pyod-knn")}
+    components = []
+    for _name, x, y in files:
+        train, test, lab = x[:SKAB_TRAIN_ROWS], x[SKAB_TRAIN_ROWS:], y[SKAB_TRAIN_ROWS:]
+        mon = PcaMonitor(train)
+        components.append(mon.a)
+        n, a = train.shape[0], mon.a
+        t2l, ql = t2_limit_theoretical(a, n), jackson_mudholkar(mon.eigs[a:])
+        t2, q = mon.stats(test)
+        parts["sklearn-pca-t2"].append((t2 > t2l, lab))
+        parts["sklearn-pca-t2+q"].append(((t2 > t2l) | (q > ql), lab))
+        z0, zt = mon.scaler.transform(train), mon.scaler.transform(test)
+        for method, make in (("pyod-iforest", lambda: IForest(random_state=0, n_jobs=1)),
+                             ("pyod-knn", lambda: KNN(n_jobs=1))):
+            clf = make().fit(z0)
+            limit = empirical_limit(clf.decision_scores_)
+            parts[method].append((clf.decision_function(zt) > limit, lab))
+    rows = [skab_row(m, p) for m, p in parts.items()]
+    seconds = time.perf_counter() - t_all
+    with open(out / "skab_peers.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(SKAB_COLUMNS)
+        for r in rows:
+            w.writerow([r["method"], f"{r['f1']:.3f}", fmt_rate(r["far"]), fmt_rate(r["mar"])])
+    with open(out / "skab_peers_meta.json", "w") as f:
+        json.dump({"protocol": {"train_rows": SKAB_TRAIN_ROWS, "files": len(files),
+                                "alpha": ALPHA, "pca_variance": PCA_VARIANCE,
+                                "limits": "PCA theoretical (F, Jackson-Mudholkar); pyod "
+                                          "empirical quantile of training decision scores"},
+                   "pca_components_per_file": components, "seconds": seconds,
+                   "environment": environment()}, f, indent=2, default=float)
+    print(f"SKAB peers  (data {args.data}; {len(files)} files, first {SKAB_TRAIN_ROWS} rows "
+          f"of each for training)")
+    print_table(SKAB_COLUMNS, [[r["method"], f"{r['f1']:.3f}", fmt_rate(r["far"]),
+                                fmt_rate(r["mar"])] for r in rows])
+    print(f"wrote {out / 'skab_peers.csv'}")
+
+
+# --------------------------------------------------------------------------------------------
 # throughput
 
 
@@ -513,6 +608,9 @@ def main():
     t.add_argument("--hst-passes", type=int, default=1,
                    help="learn_one passes over d00 (default %(default)s; more passes do not "
                         "change the reference mass when 500 is a multiple of the window)")
+    k = sub.add_parser("skab", help="SKAB outlier-detection leaderboard protocol for the peers")
+    k.add_argument("--data", required=True, help="SKAB data folder (valve1/, valve2/, other/)")
+    k.add_argument("--out", required=True)
     h = sub.add_parser("throughput", help="single-threaded scoring throughput of the peers")
     h.add_argument("--samples", type=int, default=2_000_000, help="sklearn-pca batch samples")
     h.add_argument("--samples-small", type=int, default=20_000,
@@ -522,7 +620,7 @@ def main():
                    help="timed repeats of each run; the fastest is reported (default %(default)s)")
     h.add_argument("--out", required=True)
     args = p.parse_args()
-    {"tep": cmd_tep, "throughput": cmd_throughput}[args.cmd](args)
+    {"tep": cmd_tep, "skab": cmd_skab, "throughput": cmd_throughput}[args.cmd](args)
 
 
 if __name__ == "__main__":

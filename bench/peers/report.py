@@ -8,8 +8,11 @@ Reads (any may be missing; what is there is reported):
     OUT_DIR/tep_peers.csv         peers.py   tep
     OUT_DIR/throughput.csv        faultline  `bench throughput`
     OUT_DIR/throughput_peers.csv  peers.py   throughput
-Prints (a) the TEP table with fdr17 relative to sklearn-pca-t2/theoretical and (b) the throughput
-table with the faultline/peer ratios, and writes the same as markdown to OUT_DIR/summary.md.
+    OUT_DIR/skab.csv              faultline  `bench skab`
+    OUT_DIR/skab_peers.csv        peers.py   skab
+Prints (a) the TEP table with fdr17 relative to sklearn-pca-t2/theoretical, (b) the throughput
+table with the faultline/peer ratios and (c) the SKAB table (ours and the peers' rows side by
+side), and writes the same as markdown to OUT_DIR/summary.md.
 Standard library only, so it runs with any python3.
 """
 
@@ -22,6 +25,7 @@ TEP_COLUMNS = (["method", "limit", "far_d00te", "far_pre"]
                + [f"fdr_{k}" for k in range(1, 22)]
                + ["fdr17", "fdr21", "delay_median"])
 THROUGHPUT_COLUMNS = ["method", "mode", "samples", "seconds", "samples_per_s"]
+SKAB_COLUMNS = ["method", "f1", "far", "mar"]
 TEP_REF = ("sklearn-pca-t2", "theoretical")
 # (label, numerator (method, mode), denominator (method, mode))
 THROUGHPUT_RATIOS = [
@@ -115,6 +119,13 @@ def main():
     thr = (read_csv(out / "throughput.csv", THROUGHPUT_COLUMNS, "faultline")
            + read_csv(out / "throughput_peers.csv", THROUGHPUT_COLUMNS, "peer"))
 
+    skab = (read_csv(out / "skab.csv", SKAB_COLUMNS, "faultline")
+            + read_csv(out / "skab_peers.csv", SKAB_COLUMNS, "peer"))
+    skab_header = ["method", "source", "f1", "far", "mar"]
+    skab_rows = [[r.get("method", ""), r["source"], f"{num(r.get('f1')):.3f}"
+                  if num(r.get("f1")) is not None else "", f2(r.get("far")), f2(r.get("mar"))]
+                 for r in sorted(skab, key=lambda r: -(num(r.get("f1")) or 0.0))]
+
     # ---- (a) TEP --------------------------------------------------------------------------
     ref = next((r for r in tep if (r.get("method"), r.get("limit")) == TEP_REF), None)
     if ref is None and tep:
@@ -164,6 +175,9 @@ def main():
     print(text_table(thr_header, thr_rows, left=3) if thr_rows else "  (no throughput results)")
     print()
     print(text_table(ratio_header, ratio_rows, left=1))
+    print()
+    print("(c) SKAB outlier detection (leaderboard protocol; FAR and MAR in %; sorted by F1)")
+    print(text_table(skab_header, skab_rows, left=2) if skab_rows else "  (no SKAB results)")
     for w in warnings:
         print(f"warning: {w}", file=sys.stderr)
 
@@ -185,6 +199,11 @@ def main():
     md += ["## (b) Scoring throughput (single thread)", "",
            md_table(thr_header, thr_rows, left=3) if thr_rows else "(no throughput results)",
            "", md_table(ratio_header, ratio_rows, left=1), ""]
+    md += ["## (c) SKAB outlier detection", "",
+           "Protocol: `shared/data/skab/README.md` (leaderboard): per labelled file, fit on the "
+           "first 400 rows, verdicts on the rest, pooled over the 34 files. "
+           "F1 = TP / (TP + (FN + FP) / 2); FAR and MAR in %.", "",
+           md_table(skab_header, skab_rows, left=2) if skab_rows else "(no SKAB results)", ""]
     if warnings:
         md += ["## Warnings", ""] + [f"- {w}" for w in warnings] + [""]
     (out / "summary.md").write_text("\n".join(md))

@@ -30,6 +30,67 @@ pub enum Command {
     /// Benchmarks that print tables and write CSV files.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Talk to equipment once and print what it sends, to check a connection before `serve`.
+    #[command(subcommand)]
+    Probe(ProbeCommand),
+}
+
+/// `faultline probe ...`.
+#[derive(Debug, Subcommand)]
+pub enum ProbeCommand {
+    /// Connect to a SECS/GEM tool over HSMS as the host, trace status variables and print
+    /// samples as JSON lines (`{"ts": nanoseconds, "values": {...}}`).
+    Hsms(ProbeHsmsArgs),
+}
+
+/// HSMS connection modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HsmsModeArg {
+    /// Connect to the tool, which listens (the usual set-up).
+    Active,
+    /// Listen on the address; the tool connects.
+    Passive,
+}
+
+/// `faultline probe hsms`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  faultline probe hsms --address 10.0.0.5:5000 --svid 1001,1002 \
+--period-ms 100 --count 20\n\nChannels are named sv<SVID>. The tool's status variable values \
+read with S1F3 are printed to standard error first. See docs/hsms.md."
+)]
+pub struct ProbeHsmsArgs {
+    /// The tool's HSMS address (active) or where to listen (passive), as HOST:PORT.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub address: String,
+    /// Who opens the connection.
+    #[arg(long, value_enum, default_value_t = HsmsModeArg::Active)]
+    pub mode: HsmsModeArg,
+    /// Device id (HSMS session id).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub device_id: u16,
+    /// Status variable ids to trace, comma separated.
+    #[arg(long, value_name = "ID,...", value_delimiter = ',', required = true)]
+    pub svid: Vec<u32>,
+    /// Trace sample period in milliseconds (a multiple of 10).
+    #[arg(long, value_name = "P", default_value_t = 1000)]
+    pub period_ms: u64,
+    /// Samples per trace report (REPGSZ).
+    #[arg(long, value_name = "G", default_value_t = 1)]
+    pub group_size: u32,
+    /// Samples to print before exiting.
+    #[arg(long, value_name = "N")]
+    pub count: u64,
+    /// Seconds to wait for the tool: connection, each reply (T3) and each sample.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    pub timeout: u64,
+    /// Collection events whose report carries `--context` (for example wafer start, step change).
+    #[arg(long, value_name = "CEID,...", value_delimiter = ',', requires = "context")]
+    pub ceid: Vec<u32>,
+    /// Variables reported with those events and their context keys, as VID=KEY pairs
+    /// (for example `2001=lot,2002=wafer`).
+    #[arg(long, value_name = "VID=KEY,...", value_delimiter = ',', requires = "ceid")]
+    pub context: Vec<String>,
 }
 
 /// Options shared by commands that read data files.
@@ -50,6 +111,11 @@ pub enum MethodArg {
     Pca,
     /// Dynamic PCA: PCA on each sample together with its `--lags` predecessors.
     Dpca,
+    /// The default detector: PCA T²/SPE with EWMA, per-channel EWMA, drift-aware inputs and one
+    /// limit calibrated on held-out time blocks of the training data (docs/detection.md).
+    Default,
+    /// Supervised fault classifier: one `--labels` value per `--input` run (0 = normal).
+    Classify,
 }
 
 /// Control limit kinds.
@@ -93,6 +159,9 @@ pub struct FitArgs {
     /// Which control limit raises alarms (both are stored in the model).
     #[arg(long, value_enum, default_value_t = LimitArg::Theoretical)]
     pub limit: LimitArg,
+    /// Class label of each `--input` file, comma separated (`--method classify` only).
+    #[arg(long, value_name = "K,K", value_delimiter = ',')]
+    pub labels: Vec<u32>,
     /// Input options.
     #[command(flatten)]
     pub input_args: InputArgs,
@@ -136,6 +205,10 @@ pub struct ScoreArgs {
 pub enum BenchCommand {
     /// Tennessee Eastman Process detection protocol (shared/data/tep/PROTOCOL.md); writes tep.csv.
     Tep(BenchTepArgs),
+    /// SKAB outlier-detection leaderboard protocol (shared/data/skab/README.md); writes skab.csv.
+    Skab(BenchSkabArgs),
+    /// Tennessee Eastman fault-classification protocol (PROTOCOL.md); writes tep_classify.csv.
+    TepClassify(BenchTepClassifyArgs),
     /// Single-thread scoring rate of the PCA monitor on 52 synthetic channels; writes throughput.csv with --out.
     Throughput(BenchThroughputArgs),
     /// End-to-end samples/s through a local mosquitto with durability on, beside the raw broker
@@ -171,6 +244,28 @@ pub struct BenchTepArgs {
     #[arg(long, value_name = "DIR")]
     pub data: PathBuf,
     /// Folder for tep.csv (created if missing).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub out: PathBuf,
+}
+
+/// `faultline bench skab`.
+#[derive(Debug, Args)]
+pub struct BenchSkabArgs {
+    /// Folder with valve1/, valve2/ and other/ (the SKAB `data/` folder).
+    #[arg(long, value_name = "DIR")]
+    pub data: PathBuf,
+    /// Folder for skab.csv (created if missing).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub out: PathBuf,
+}
+
+/// `faultline bench tep-classify`.
+#[derive(Debug, Args)]
+pub struct BenchTepClassifyArgs {
+    /// Folder with d00.dat … d21.dat and d00_te.dat … d21_te.dat.
+    #[arg(long, value_name = "DIR")]
+    pub data: PathBuf,
+    /// Folder for tep_classify.csv (created if missing).
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub out: PathBuf,
 }

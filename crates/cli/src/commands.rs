@@ -1,15 +1,19 @@
 //! Subcommand dispatch.
 
 mod bench_ingest;
+mod bench_skab;
 mod bench_tep;
+mod bench_tep_classify;
 mod bench_throughput;
 mod demo;
 mod demo_offline;
 mod fit;
+mod fit_default;
+mod probe;
 mod score;
 mod serve;
 
-use crate::args::{BenchCommand, Cli, Command};
+use crate::args::{BenchCommand, Cli, Command, ProbeCommand};
 
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -20,8 +24,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Fit(args) => fit::run(&args),
         Command::Score(args) => score::run(&args),
         Command::Bench(BenchCommand::Tep(args)) => bench_tep::run(&args),
+        Command::Bench(BenchCommand::Skab(args)) => bench_skab::run(&args),
+        Command::Bench(BenchCommand::TepClassify(args)) => bench_tep_classify::run(&args),
         Command::Bench(BenchCommand::Throughput(args)) => bench_throughput::run(&args),
         Command::Bench(BenchCommand::Ingest(args)) => runtime()?.block_on(bench_ingest::run(&args)),
+        Command::Probe(ProbeCommand::Hsms(args)) => runtime()?.block_on(probe::hsms(&args)),
     }
 }
 

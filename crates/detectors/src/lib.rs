@@ -18,10 +18,13 @@
 //! `faer`; the only hand-written loops are element-wise.
 #![deny(missing_docs)]
 
+pub mod classify;
+pub mod ensemble;
 mod error;
 pub mod limits;
 pub mod multivariate;
 
+pub use ensemble::{DefaultConfig, DefaultModel};
 pub use error::FitError;
 pub use multivariate::{
     BatchStatistics, ComponentRule, InvalidModel, LimitMethod, Limits, PcaConfig, PcaModel,

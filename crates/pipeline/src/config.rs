@@ -124,6 +124,28 @@ pub enum SourceConfig {
         #[serde(default = "default_topic_filter")]
         topic_filter: String,
     },
+    /// A semiconductor tool speaking SECS/GEM over HSMS: trace data collection of status
+    /// variables (see docs/hsms.md).
+    Hsms {
+        /// Asset the samples belong to.
+        asset: String,
+        /// `host:port` of the tool (active mode) or where to listen (passive mode).
+        address: String,
+        /// `active` (faultline connects, the default) or `passive` (the tool connects).
+        #[serde(default)]
+        passive: bool,
+        /// HSMS device id.
+        #[serde(default)]
+        device_id: u16,
+        /// Trace sample period in milliseconds (a multiple of 10).
+        #[serde(default = "default_period_ms")]
+        period_ms: u64,
+        /// Samples per trace report (REPGSZ).
+        #[serde(default = "default_group_size")]
+        group_size: u32,
+        /// Status variables and the channels they feed.
+        channels: Vec<SvChannelConfig>,
+    },
     /// A data file replayed at a speed factor, for demonstrations and back-testing.
     Replay {
         /// Asset the rows belong to.
@@ -159,6 +181,19 @@ fn default_period_ms() -> u64 {
 }
 fn default_speed() -> f64 {
     1.0
+}
+fn default_group_size() -> u32 {
+    1
+}
+
+/// One status variable of an HSMS source and the channel it feeds.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SvChannelConfig {
+    /// Status variable id (SVID).
+    pub svid: u32,
+    /// Channel name.
+    pub channel: String,
 }
 
 /// Where results go besides the store.
@@ -246,6 +281,14 @@ impl Config {
             }
         }
         for source in &self.sources {
+            if let SourceConfig::Hsms { asset, channels, .. } = source {
+                if !self.assets.iter().any(|a| &a.name == asset) {
+                    return Err(invalid(format!("hsms source names unknown asset `{asset}`")));
+                }
+                if channels.is_empty() {
+                    return Err(invalid(format!("hsms source of `{asset}` lists no channels")));
+                }
+            }
             if let SourceConfig::Replay { asset, speed, .. } = source {
                 if !self.assets.iter().any(|a| &a.name == asset) {
                     return Err(invalid(format!("replay source names unknown asset `{asset}`")));
@@ -318,11 +361,20 @@ kind = "replay"
 asset = "etch01"
 file = "h.csv"
 speed = 10.0
+[[sources]]
+kind = "hsms"
+asset = "etch01"
+address = "10.0.0.5:5000"
+period_ms = 100
+channels = [{ svid = 1001, channel = "pressure" }]
 [[sinks]]
 kind = "log"
 "#,
         )
         .unwrap();
+        assert!(
+            matches!(&config.sources[2], SourceConfig::Hsms { period_ms: 100, channels, .. } if channels[0].svid == 1001)
+        );
         assert_eq!(config.listen.port(), 9000);
         assert_eq!(config.alarms.persistence_n, 2);
         assert_eq!(config.assets[0].channels[0].high, Some(200.0));

@@ -265,6 +265,9 @@ impl Engine {
                     };
                     processor::spawn_mqtt(self.clone(), config).await?;
                 }
+                crate::SourceConfig::Hsms { .. } => {
+                    crate::hsms::spawn(self.clone(), source).await?;
+                }
                 crate::SourceConfig::Replay { asset, file, period_ms, speed, time_col } => {
                     let options = faultline_sources::file::ReadOptions {
                         time_col: time_col.clone(),

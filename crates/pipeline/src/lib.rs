@@ -22,11 +22,14 @@ mod asset;
 mod command;
 pub mod config;
 mod engine;
+mod hsms;
 mod metrics;
 mod processor;
 mod replay;
 
 pub use command::{Command, CommandError, CommandOutcome};
-pub use config::{AssetConfig, ChannelConfig, Config, ConfigError, SinkConfig, SourceConfig};
+pub use config::{
+    AssetConfig, ChannelConfig, Config, ConfigError, SinkConfig, SourceConfig, SvChannelConfig,
+};
 pub use engine::{AssetStatus, Engine, EngineError, IngestReport, LiveEvent};
 pub use metrics::{Metrics, MetricsSnapshot};

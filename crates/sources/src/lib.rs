@@ -24,6 +24,8 @@
 #![deny(missing_docs)]
 
 pub mod file;
+#[cfg(feature = "hsms")]
+pub mod hsms;
 #[cfg(feature = "mqtt")]
 pub mod mqtt;
 pub mod payload;

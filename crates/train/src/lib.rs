@@ -6,13 +6,20 @@
 //! same code as users.
 #![deny(missing_docs)]
 
+pub mod classify;
+mod default;
 mod error;
 mod fit;
 mod load;
 mod monitor;
 mod progress;
+pub mod skab;
 pub mod tep;
 
+#[cfg(test)]
+mod shuffle_tests;
+
+pub use default::{ClassifierFile, DefaultModelFile, fit_classifier_model, fit_default_model};
 pub use error::TrainError;
 pub use fit::{Method, ModelFile, fit_model, fit_recording};
 pub use load::load_inputs;

@@ -15,7 +15,9 @@
 
 use std::path::Path;
 
-use faultline_detectors::{BatchStatistics, LimitMethod, PcaConfig, PcaModel};
+use faultline_detectors::{
+    BatchStatistics, DefaultConfig, DefaultModel, LimitMethod, PcaConfig, PcaModel,
+};
 use faultline_frames::lag_embed;
 use faultline_sources::file::read_tep;
 use faultline_types::Recording;
@@ -241,6 +243,23 @@ pub fn evaluate_pca_family(
     }
     progress.finish();
     Ok(rows)
+}
+
+/// Evaluates the `default` detector ([`DefaultModel`] with [`DefaultConfig::default`]): fitted,
+/// and its one limit calibrated on held-out time blocks, from `d00.dat` alone. The row's
+/// `limit` column says `heldout`.
+pub fn evaluate_default(data: &TepData) -> Result<TepRow, TrainError> {
+    let train = &data.train;
+    let model = DefaultModel::fit(&train.values, train.channels(), DefaultConfig::default())
+        .map_err(|error| TrainError::Fit {
+            origin: train.origin.clone(),
+            message: error.to_string(),
+            error,
+        })?;
+    let normal = model.alarms(&data.normal_test.values);
+    let faults: Vec<AlarmTrack> =
+        data.fault_tests.iter().map(|r| model.alarms(&r.values)).collect();
+    Ok(TepRow::from_tracks("default", "heldout", &normal, &faults))
 }
 
 /// T² and SPE of every scorable row, with the number of warm-up rows before them.

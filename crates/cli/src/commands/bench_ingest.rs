@@ -26,6 +26,11 @@ const ASSET: &str = "bench01";
 const TOPIC: &str = "faultline/bench/bench01";
 const FAULT_EVERY: usize = 200;
 const FAULT_LENGTH: usize = 20;
+/// Most messages the publisher may run ahead of faultline. mosquitto numbers the messages it
+/// holds for one subscriber with 16-bit ids when it queues them; with more than 65,535 pending
+/// it disconnects the *publisher* ("out of memory"). A plant never bursts that far ahead of its
+/// monitor; the benchmark must not either.
+const MAX_AHEAD: usize = 20_000;
 /// Longest wait for the last sample, beyond which the run is reported as failed.
 const DRAIN_LIMIT: Duration = Duration::from_secs(300);
 
@@ -41,7 +46,8 @@ pub async fn run(args: &BenchIngestArgs) -> anyhow::Result<()> {
     let engine = start_engine(&plant, dir.path(), broker.port()).await?;
     eprintln!("measuring faultline end to end ...");
     let started = Instant::now();
-    let publisher = publish_all(broker.port(), "bench-publisher", &payloads).await?;
+    let gate = Some(engine.clone());
+    let publisher = publish_all(broker.port(), "bench-publisher", &payloads, gate).await?;
     let stored = wait_for(&engine, payloads.len()).await?;
     let e2e = started.elapsed().as_secs_f64();
     publisher.abort();
@@ -148,13 +154,22 @@ async fn start_engine(plant: &Plant, dir: &std::path::Path, port: u16) -> anyhow
     Ok(Engine::start(config).await?)
 }
 
+/// Samples the engine has finished with (stored or rejected).
+fn processed(engine: &Engine) -> usize {
+    let m = engine.metrics();
+    m.stored as usize + m.rejects.iter().map(|(_, c)| *c as usize).sum::<usize>()
+}
+
 async fn wait_for(engine: &Engine, n: usize) -> anyhow::Result<usize> {
     let started = Instant::now();
     loop {
-        let m = engine.metrics();
-        let done = m.stored as usize + m.rejects.iter().map(|(_, c)| *c as usize).sum::<usize>();
+        let done = processed(engine);
         if done >= n {
+            let m = engine.metrics();
             return Ok(m.stored as usize);
+        }
+        if started.elapsed().as_millis() % 5000 < 5 {
+            eprintln!("  {done} of {n} processed after {:.0} s", started.elapsed().as_secs_f64());
         }
         if started.elapsed() > DRAIN_LIMIT {
             bail!("only {done} of {n} samples processed after {} s", DRAIN_LIMIT.as_secs());
@@ -170,17 +185,31 @@ fn client(port: u16, id: &str) -> (AsyncClient, rumqttc::EventLoop) {
     AsyncClient::new(options, 1000)
 }
 
-/// Publishes every payload at QoS 1 from a background task; returns the task.
+/// Publishes every payload at QoS 1 from a background task; returns the task. With a `gate`,
+/// publishing pauses while more than MAX_AHEAD messages wait for that engine.
 async fn publish_all(
     port: u16,
     id: &str,
     payloads: &[Vec<u8>],
+    gate: Option<Engine>,
 ) -> anyhow::Result<tokio::task::JoinHandle<()>> {
     let (client, mut events) = client(port, id);
     let payloads = payloads.to_vec();
-    let driver = tokio::spawn(async move { while events.poll().await.is_ok() {} });
+    // Keep polling through errors: rumqttc reconnects and resends unacknowledged publishes.
+    let driver = tokio::spawn(async move {
+        loop {
+            if events.poll().await.is_err() {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    });
     Ok(tokio::spawn(async move {
-        for payload in payloads {
+        for (i, payload) in payloads.into_iter().enumerate() {
+            if let Some(engine) = &gate {
+                while i % 1000 == 0 && i > processed(engine) + MAX_AHEAD {
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                }
+            }
             if client.publish(TOPIC, QoS::AtLeastOnce, false, payload).await.is_err() {
                 break;
             }
@@ -209,7 +238,7 @@ async fn broker_round_trip(port: u16, payloads: &[Vec<u8>]) -> anyhow::Result<f6
     });
     subscribed.recv().await.context("subscription to the broker failed")?;
     let started = Instant::now();
-    let publisher = publish_all(port, "bench-raw-publisher", payloads).await?;
+    let publisher = publish_all(port, "bench-raw-publisher", payloads, None).await?;
     for _ in 0..payloads.len() {
         tokio::time::timeout(DRAIN_LIMIT, received.recv())
             .await

@@ -4,7 +4,7 @@ use std::fs;
 use std::time::Instant;
 
 use anyhow::Context;
-use faultline_train::tep::{TepData, TepRow, evaluate_pca_family};
+use faultline_train::tep::{TepData, TepRow, evaluate_default, evaluate_pca_family};
 
 use crate::args::BenchTepArgs;
 use crate::progress::Bar;
@@ -12,7 +12,8 @@ use crate::progress::Bar;
 pub fn run(args: &BenchTepArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let data = TepData::load(&args.data)?;
-    let rows = evaluate_pca_family(&data, &Bar::new())?;
+    let mut rows = evaluate_pca_family(&data, &Bar::new())?;
+    rows.push(evaluate_default(&data)?);
     fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
     let path = args.out.join("tep.csv");
     let mut csv = TepRow::csv_header() + "\n";

@@ -13,10 +13,17 @@ use crate::args::{FitArgs, LimitArg, MethodArg};
 const DEFAULT_LAGS: usize = 2;
 
 pub fn run(args: &FitArgs) -> anyhow::Result<()> {
+    if matches!(args.method, MethodArg::Default | MethodArg::Classify) {
+        return super::fit_default::run(args);
+    }
+    if !args.labels.is_empty() {
+        bail!("--labels applies to --method classify only");
+    }
     let (method, lags) = match (args.method, args.lags) {
         (MethodArg::Pca, Some(_)) => bail!("--lags applies to --method dpca only"),
         (MethodArg::Pca, None) => (Method::Pca, 0),
         (MethodArg::Dpca, lags) => (Method::Dpca, lags.unwrap_or(DEFAULT_LAGS)),
+        (MethodArg::Default | MethodArg::Classify, _) => unreachable!("handled above"),
     };
     let config = PcaConfig {
         components: match args.components {

@@ -1,0 +1,73 @@
+//! `faultline fit --method default|classify`: the default detector and the fault classifier.
+
+use anyhow::{Context, bail};
+use faultline_store::TrainingSummary;
+use faultline_train::{fit_classifier_model, fit_default_model, load_inputs};
+
+use super::fit::read_options;
+use crate::args::{FitArgs, MethodArg};
+
+pub fn run(args: &FitArgs) -> anyhow::Result<()> {
+    if args.lags.is_some() || args.components.is_some() {
+        bail!("--lags and --components apply to --method pca|dpca only");
+    }
+    let options = read_options(&args.input_args);
+    let summary = TrainingSummary {
+        inputs: args.input.iter().map(|p| p.display().to_string()).collect(),
+        time_column: options.time_col.clone(),
+        excluded: options.exclude.clone(),
+        ..TrainingSummary::default()
+    };
+    if args.method == MethodArg::Default {
+        if !args.labels.is_empty() {
+            bail!("--labels applies to --method classify only");
+        }
+        let recording = load_inputs(&args.input, &options)?;
+        let artifact = fit_default_model(&recording, summary)?;
+        artifact.save(&args.model).with_context(|| "writing the model file")?;
+        let model = &artifact.parameters;
+        println!("model      {} (default)", args.model.display());
+        println!("training   {} rows x {} channels", recording.rows(), recording.channels());
+        let drifting: Vec<&str> = recording
+            .schema
+            .names()
+            .zip(&model.differenced)
+            .filter(|(_, d)| **d)
+            .map(|(n, _)| n)
+            .collect();
+        println!(
+            "drifting   {} (differenced)",
+            if drifting.is_empty() { "none".into() } else { drifting.join(", ") }
+        );
+        println!("components {}", model.core.eigenvalues.len());
+        println!(
+            "limit      {:.3} (held-out {}-block calibration)",
+            model.limit, model.config.folds
+        );
+        println!("alarms     {:.2} % of training rows", artifact.training.training_alarm_rate);
+        return Ok(());
+    }
+    if args.labels.len() != args.input.len() {
+        bail!(
+            "--method classify needs one --labels value per --input file ({} inputs, {} labels)",
+            args.input.len(),
+            args.labels.len()
+        );
+    }
+    let runs = args
+        .input
+        .iter()
+        .zip(&args.labels)
+        .map(|(path, label)| Ok((*label, load_inputs(std::slice::from_ref(path), &options)?)))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let artifact = fit_classifier_model(&runs, summary)?;
+    artifact.save(&args.model).with_context(|| "writing the model file")?;
+    println!("model      {} (classify)", args.model.display());
+    println!("classes    {:?}", artifact.parameters.labels);
+    println!("training   {} rows in {} runs", artifact.training.rows, runs.len());
+    println!(
+        "errors     {:.2} % of training rows misclassified",
+        artifact.training.training_alarm_rate
+    );
+    Ok(())
+}
