@@ -1,14 +1,79 @@
 //! One monitored asset at run time: its active model, framer and monitor.
 
+use std::collections::VecDeque;
+
+use faultline_detectors::classify::FaultClassifier;
 use faultline_frames::Framer;
 use faultline_store::ScoreRecord;
 use faultline_train::{ModelFile, Monitor};
-use faultline_types::{ChannelSchema, Contributor, RejectReason, Sample, Score, Timestamp};
+use faultline_types::{
+    ChannelSchema, Contributor, FaultClass, RejectReason, Sample, Score, Timestamp,
+};
 
 use crate::config::ChannelConfig;
 
 /// Contributors stored with each score and alarm.
 pub(crate) const TOP_CONTRIBUTORS: usize = 3;
+/// Recent frames the classifier looks at (its verdicts are smoothed over time).
+const CLASSIFIER_WINDOW: usize = 64;
+/// While out of control, the suspected class is re-evaluated every this many samples (the
+/// classifier costs far more than scoring; the verdict changes slowly).
+const CLASSIFY_EVERY: u32 = 10;
+
+/// A fault classifier and its recent frames.
+pub(crate) struct Diagnosis {
+    classifier: FaultClassifier,
+    /// The classifier's channel order, as positions in the model's schema.
+    mapping: Vec<usize>,
+    window: VecDeque<Vec<f64>>,
+    since_verdict: u32,
+    verdict: Option<FaultClass>,
+}
+
+impl Diagnosis {
+    /// A classifier whose channels are all in `schema`.
+    pub fn new(
+        classifier: FaultClassifier,
+        classes: &ChannelSchema,
+        schema: &ChannelSchema,
+    ) -> Result<Self, String> {
+        let mapping = classes.mapping_from(schema).map_err(|e| format!("classifier: {e}"))?;
+        Ok(Diagnosis {
+            classifier,
+            mapping,
+            window: VecDeque::with_capacity(CLASSIFIER_WINDOW),
+            since_verdict: CLASSIFY_EVERY,
+            verdict: None,
+        })
+    }
+
+    fn push(&mut self, frame: &[f64]) {
+        if self.window.len() == CLASSIFIER_WINDOW {
+            self.window.pop_front();
+        }
+        self.window.push_back(self.mapping.iter().map(|&j| frame[j]).collect());
+    }
+
+    /// The suspected fault while out of control; forgotten once back in control.
+    fn suspect(&mut self, out_of_control: bool) -> Option<FaultClass> {
+        if !out_of_control {
+            self.verdict = None;
+            self.since_verdict = CLASSIFY_EVERY;
+            return None;
+        }
+        self.since_verdict += 1;
+        if self.since_verdict >= CLASSIFY_EVERY {
+            self.since_verdict = 0;
+            let frames: Vec<f64> = self.window.iter().flatten().copied().collect();
+            self.verdict = self
+                .classifier
+                .classify(&frames)
+                .last()
+                .map(|v| FaultClass { label: v.label.to_string(), confidence: v.confidence });
+        }
+        self.verdict.clone()
+    }
+}
 
 /// The scoring state of one asset. Without a model, samples are journaled but not scored.
 pub(crate) struct AssetRuntime {
@@ -19,6 +84,10 @@ pub(crate) struct AssetRuntime {
     pub last: Option<ScoreRecord>,
     /// Newest sample timestamp accepted into the journal, for ordering after a model change.
     pub last_ts: Option<Timestamp>,
+    /// Fault classification, when a classifier is configured.
+    pub diagnosis: Option<Diagnosis>,
+    /// The suspected fault of the latest scored sample.
+    pub suspect: Option<FaultClass>,
 }
 
 pub(crate) struct ActiveModel {
@@ -40,7 +109,16 @@ pub(crate) enum Scored {
 
 impl AssetRuntime {
     pub fn new(name: String, site: String, channels: Vec<ChannelConfig>) -> Self {
-        AssetRuntime { name, site, channels, model: None, last: None, last_ts: None }
+        AssetRuntime {
+            name,
+            site,
+            channels,
+            model: None,
+            last: None,
+            last_ts: None,
+            diagnosis: None,
+            suspect: None,
+        }
     }
 
     /// Checks that a model fits this asset: every model channel must be configured (when
@@ -91,6 +169,10 @@ impl AssetRuntime {
         *unknown = framed.unknown_channels;
         active.monitor.score(&framed.frame.values, &mut active.score);
         let score = &active.score;
+        if let Some(diagnosis) = &mut self.diagnosis {
+            diagnosis.push(&framed.frame.values);
+            self.suspect = if score.ready { diagnosis.suspect(score.alarm) } else { None };
+        }
         if !score.ready {
             return Ok(Scored::Unscored);
         }

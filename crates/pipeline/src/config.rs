@@ -83,6 +83,10 @@ pub struct AssetConfig {
     /// Model file to register and activate at start.
     #[serde(default)]
     pub model: Option<PathBuf>,
+    /// Fault classifier (`faultline fit --method classify`): alarms then carry the suspected
+    /// fault class with a confidence.
+    #[serde(default)]
+    pub classifier: Option<PathBuf>,
     /// Channels with units and engineering limits (defaults to the model's schema).
     #[serde(default)]
     pub channels: Vec<ChannelConfig>,
@@ -311,6 +315,9 @@ impl Config {
         for asset in &mut self.assets {
             if let Some(model) = &mut asset.model {
                 resolve(model);
+            }
+            if let Some(classifier) = &mut asset.classifier {
+                resolve(classifier);
             }
         }
         for source in &mut self.sources {

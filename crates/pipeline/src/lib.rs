@@ -33,3 +33,6 @@ pub use config::{
 };
 pub use engine::{AssetStatus, Engine, EngineError, IngestReport, LiveEvent};
 pub use metrics::{Metrics, MetricsSnapshot};
+
+#[cfg(test)]
+mod tests;

@@ -5,14 +5,15 @@ use std::sync::{Arc, RwLock};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use faultline_alarms::{AlarmEngine, AlarmError, AlarmUpdate, Observation};
+use faultline_sinks::{AlarmEvent, LogSink, Sink};
 use faultline_sources::mqtt::{AckHandle, MqttConfig, MqttSource};
 use faultline_sources::payload::{Rejected, decode_sample, parse_topic};
 use faultline_store::{AppendOutcome, Event, Store};
-use faultline_train::ModelFile;
+use faultline_train::{ClassifierFile, ModelFile};
 use faultline_types::{RejectReason, Sample, Timestamp};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
-use crate::asset::{AssetRuntime, Scored, severity};
+use crate::asset::{AssetRuntime, Diagnosis, Scored, severity};
 use crate::config::{ChannelConfig, Config, SinkConfig};
 use crate::engine::{AssetStatus, EngineError, IngestReport, LiveEvent};
 use crate::{Command, CommandError, CommandOutcome, Engine, Metrics};
@@ -49,7 +50,7 @@ pub(crate) struct State {
     metrics: Arc<Metrics>,
     live: broadcast::Sender<LiveEvent>,
     status: Arc<RwLock<Vec<AssetStatus>>>,
-    log_alarms: bool,
+    sinks: Vec<Box<dyn Sink>>,
 }
 
 impl State {
@@ -80,10 +81,19 @@ impl State {
                     .map_err(|message| EngineError::Model { asset: asset.name.clone(), message })?;
                 runtime.install(version.version, file);
             }
+            if let Some(path) = &asset.classifier {
+                runtime.diagnosis = Some(load_classifier(&runtime, path)?);
+            }
             assets.push(runtime);
         }
-        let log_alarms = config.sinks.iter().any(|s| matches!(s, SinkConfig::Log));
-        let state = State { store, assets, alarms, metrics, live, status, log_alarms };
+        let sinks = config
+            .sinks
+            .iter()
+            .map(|sink| match sink {
+                SinkConfig::Log => Box::new(LogSink::new(std::io::stdout())) as Box<dyn Sink>,
+            })
+            .collect();
+        let state = State { store, assets, alarms, metrics, live, status, sinks };
         state.publish_status();
         Ok(state)
     }
@@ -171,6 +181,19 @@ fn register_configured_model(
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Loads a fault classifier for an asset whose model is installed; its channels must be among
+/// the model's.
+fn load_classifier(asset: &AssetRuntime, path: &std::path::Path) -> Result<Diagnosis, EngineError> {
+    let model_error = |message: String| EngineError::Model { asset: asset.name.clone(), message };
+    let file = ClassifierFile::load(path).map_err(|e| model_error(e.to_string()))?;
+    let schema = asset
+        .model
+        .as_ref()
+        .map(|m| &m.schema)
+        .ok_or_else(|| model_error("a classifier needs a detection model first".into()))?;
+    Diagnosis::new(file.parameters, &file.schema, schema).map_err(model_error)
 }
 
 fn decode_model(bytes: &[u8], origin: &str) -> Result<ModelFile, String> {
@@ -391,7 +414,7 @@ impl State {
                 severity: severity(&record),
                 out_of_control: record.alarm,
                 contributors: &record.top,
-                fault_class: None,
+                fault_class: asset.suspect.as_ref(),
             };
             for update in self.alarms.observe(&observation) {
                 if update.action == "raise" {
@@ -425,25 +448,25 @@ impl State {
             eprintln!("faultline: alarm {} change not stored: {error}", update.alarm.id);
             return;
         }
-        if self.log_alarms {
-            let top: Vec<String> = update
-                .alarm
-                .contributors
-                .iter()
-                .map(|c| format!("{} {:.1}", c.channel, c.value))
-                .collect();
-            println!(
-                "alarm {} {} {} -> {} ({}) on {}: {}",
-                update.alarm.id,
-                update.action,
-                update.from.as_str(),
-                update.to.as_str(),
-                actor,
-                update.alarm.asset,
-                top.join(", ")
-            );
-        }
+        self.deliver(update, actor);
         let _no_subscriber = self.live.send(LiveEvent::from_update(update));
+    }
+
+    /// Hands a stored alarm change to every sink. A failing sink is reported, never fatal: the
+    /// change is already in the store and the audit trail.
+    fn deliver(&mut self, update: &AlarmUpdate, actor: &str) {
+        let event = AlarmEvent {
+            alarm: &update.alarm,
+            from: update.from,
+            to: update.to,
+            action: update.action,
+            actor,
+        };
+        for sink in &mut self.sinks {
+            if let Err(error) = sink.alarm(&event) {
+                eprintln!("faultline: sink failed: {error}");
+            }
+        }
     }
 
     fn tick(&mut self) {
@@ -512,6 +535,7 @@ impl State {
             .save_alarm(&update.alarm, &event)
             .map_err(|e| CommandError::Store(e.to_string()))?;
         self.alarms = engine;
+        self.deliver(&update, actor);
         let _no_subscriber = self.live.send(LiveEvent::from_update(&update));
         Ok(CommandOutcome::Alarm(update.alarm))
     }

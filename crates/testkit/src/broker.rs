@@ -23,7 +23,8 @@ const CANDIDATES: [&str; 2] = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto"];
 
 impl Mosquitto {
     /// Starts a broker on a free loopback port. Queues for persistent sessions are unlimited,
-    /// so a subscriber that is down (killed in a crash test) loses nothing while it restarts.
+    /// so a subscriber that is down (killed in a crash test) loses nothing while it restarts;
+    /// in-flight messages per client are limited to 1000, as docs/ingest.md recommends.
     pub fn start() -> io::Result<Mosquitto> {
         let binary = CANDIDATES.iter().find(|p| std::path::Path::new(p).exists()).ok_or_else(|| {
             io::Error::new(
@@ -40,7 +41,7 @@ impl Mosquitto {
             &config,
             format!(
                 "listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n\
-                 max_queued_messages 0\nmax_inflight_messages 0\nlog_dest none\n"
+                 max_queued_messages 0\nmax_inflight_messages 1000\nlog_dest none\n"
             ),
         )?;
         let child = Command::new(binary)

@@ -141,6 +141,7 @@ async fn start_engine(plant: &Plant, dir: &std::path::Path, port: u16) -> anyhow
             name: ASSET.into(),
             site: None,
             model: Some(path),
+            classifier: None,
             channels: Vec::new(),
         }],
         sources: vec![SourceConfig::Mqtt {

@@ -48,6 +48,7 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<()> {
             name: spec.asset.to_string(),
             site: Some(spec.site.to_string()),
             model: Some(model),
+            classifier: None,
             channels: spec
                 .channels
                 .iter()

@@ -1,0 +1,132 @@
+//! Engine tests without a broker: in-process ingest, the replay source, fault classification.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use faultline_detectors::PcaConfig;
+use faultline_store::TrainingSummary;
+use faultline_testkit::{Fault, FaultKind, Plant, PlantConfig, inject};
+use faultline_train::{Method, fit_classifier_model, fit_model};
+use faultline_types::{ChannelValue, Quality, Recording, Sample, Timestamp};
+
+use crate::{Config, Engine};
+
+fn plant() -> Plant {
+    Plant::new(PlantConfig { channels: 6, factors: 2, ..PlantConfig::default() })
+}
+
+fn faulty(plant: &Plant, rows: usize, seed: u64) -> Recording {
+    let mut run = plant.normal_run(rows, seed);
+    inject(
+        &mut run,
+        &Fault { kind: FaultKind::Step { magnitude: 6.0 }, channels: vec![2], onset: 0 },
+        seed,
+    );
+    run
+}
+
+fn samples(run: &Recording, asset: &str, start: i64) -> Vec<Sample> {
+    let names: Vec<&str> = run.schema.names().collect();
+    run.iter_rows()
+        .enumerate()
+        .map(|(i, row)| Sample {
+            asset: asset.into(),
+            ts: Timestamp(start + i as i64 * 1_000_000),
+            values: names
+                .iter()
+                .zip(row)
+                .map(|(n, v)| ChannelValue {
+                    channel: n.to_string(),
+                    value: *v,
+                    quality: Quality::Good,
+                })
+                .collect(),
+            context: Vec::new(),
+        })
+        .collect()
+}
+
+fn write_model(dir: &Path, plant: &Plant) -> std::path::PathBuf {
+    let normal = plant.normal_run(2_000, 1);
+    let model =
+        fit_model(&normal, Method::Pca, PcaConfig::default(), TrainingSummary::default()).unwrap();
+    let path = dir.join("model.flm");
+    model.save(&path).unwrap();
+    path
+}
+
+async fn wait_for<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let started = Instant::now();
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alarms_carry_the_suspected_fault_class_from_the_classifier() {
+    let dir = tempfile::tempdir().unwrap();
+    let plant = plant();
+    let model = write_model(dir.path(), &plant);
+    let runs = vec![(0, plant.normal_run(2_000, 1)), (7, faulty(&plant, 600, 2))];
+    let classifier = fit_classifier_model(&runs, TrainingSummary::default()).unwrap();
+    let classifier_path = dir.path().join("classifier.flm");
+    classifier.save(&classifier_path).unwrap();
+    let text = format!(
+        "data_dir = \"{}\"\n[[assets]]\nname = \"line\"\nmodel = \"{}\"\nclassifier = \"{}\"\n",
+        dir.path().join("data").display(),
+        model.display(),
+        classifier_path.display()
+    );
+    let engine =
+        Engine::start(Config::parse(&text, Path::new("test.toml")).unwrap()).await.unwrap();
+    let mut batch = samples(&plant.normal_run(200, 3), "line", 0);
+    batch.extend(samples(&faulty(&plant, 100, 4), "line", 200_000_000));
+    let report = engine.ingest_samples(batch).await.unwrap();
+    assert_eq!(report.accepted, 300);
+    let reader = engine.reader().unwrap();
+    let alarm = wait_for("an alarm", || {
+        let alarms = reader.open_alarms().ok()?;
+        alarms.into_iter().find(|a| a.fault_class.is_some())
+    })
+    .await;
+    let class = alarm.fault_class.clone().unwrap();
+    assert_eq!(class.label, "7", "{alarm:?}");
+    assert!(class.confidence > 0.5 && class.confidence <= 1.0);
+    assert_eq!(alarm.contributors[0].channel, "ch3");
+    engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_replay_source_feeds_every_row_of_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let plant = plant();
+    let model = write_model(dir.path(), &plant);
+    let run = plant.normal_run(300, 5);
+    let mut csv = plant.channel_names().join(",") + "\n";
+    for row in run.iter_rows() {
+        csv += &(row.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(",") + "\n");
+    }
+    std::fs::write(dir.path().join("history.csv"), csv).unwrap();
+    let text = format!(
+        "data_dir = \"{}\"\n[[assets]]\nname = \"line\"\nmodel = \"{}\"\n\
+         [[sources]]\nkind = \"replay\"\nasset = \"line\"\nfile = \"{}\"\nperiod_ms = 100\nspeed = 1000.0\n",
+        dir.path().join("data").display(),
+        model.display(),
+        dir.path().join("history.csv").display()
+    );
+    let engine =
+        Engine::start(Config::parse(&text, Path::new("test.toml")).unwrap()).await.unwrap();
+    let scored = wait_for("300 scored rows", || {
+        let m = engine.metrics();
+        (m.scored >= 300).then_some(m.scored)
+    })
+    .await;
+    assert_eq!(scored, 300);
+    let stored = engine.reader().unwrap().sample_count(Some("line")).unwrap();
+    assert_eq!(stored, 300);
+    engine.shutdown().await;
+}
