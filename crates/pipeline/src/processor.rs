@@ -148,32 +148,18 @@ fn register_configured_model(
     asset.check_model(&file).map_err(model_error)?;
     let digest = sha256_hex(&bytes);
     let known = store.models(Some(&asset.name))?;
-    if let Some(existing) = known.iter().find(|m| m.sha256 == digest) {
-        if !existing.active {
-            let event = audit(
-                "config",
-                "model.activate",
-                &asset.name,
-                None,
-                Some(existing.version.to_string()),
-                None,
-            );
-            store.activate_model(&asset.name, existing.version, &event)?;
+    let version = match known.iter().find(|m| m.sha256 == digest) {
+        Some(existing) if existing.active => return Ok(()),
+        Some(existing) => existing.version,
+        None => {
+            let target = path.display().to_string();
+            let event = audit("config", "model.upload", &asset.name, None, Some(target), None);
+            store.put_model(&asset.name, &file.kind, &bytes, &event)?.version
         }
-        return Ok(());
-    }
+    };
     let event =
-        audit("config", "model.upload", &asset.name, None, Some(path.display().to_string()), None);
-    let version = store.put_model(&asset.name, &file.kind, &bytes, &event)?;
-    let event = audit(
-        "config",
-        "model.activate",
-        &asset.name,
-        None,
-        Some(version.version.to_string()),
-        None,
-    );
-    store.activate_model(&asset.name, version.version, &event)?;
+        audit("config", "model.activate", &asset.name, None, Some(version.to_string()), None);
+    store.activate_model(&asset.name, version, &event)?;
     Ok(())
 }
 
