@@ -6,7 +6,14 @@
 //! read (S1F3), ≥ 10,000 trace samples of five variables collected with the equipment's time
 //! and the context of its event reports, real-time sampling on the equipment clock, reconnects
 //! to the same tool, and one-line errors with exit code 1 when the tool refuses or is silent.
-//! Skips with a notice only when Python or pip is unavailable and `CI` is unset.
+//! Then `faultline serve` with an `hsms` source: ≥ 10,000 trace samples scored end to end, in
+//! the store with their context. The secsgem tests skip with a notice only when Python or pip
+//! is unavailable and `CI` is unset.
+//!
+//! Last, `faultline demo`: its etch line arrives over HSMS from the in-process simulated tool
+//! (no Python needed), and `faultline probe hsms` can watch that tool beside it.
+
+mod support;
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -153,8 +160,8 @@ fn real_time_trace_and_reconnects_to_the_same_tool() {
     let Some(python) = python() else { return };
     let equipment = Equipment::start(&python, &["--speed", "1"]);
     for round in 0..3 {
-        let started = Instant::now();
-        let output = probe(&[
+        let mut started = Instant::now();
+        let args = [
             "--address",
             &equipment.address,
             "--svid",
@@ -163,7 +170,19 @@ fn real_time_trace_and_reconnects_to_the_same_tool() {
             "20",
             "--count",
             "25",
-        ]);
+        ];
+        let mut output = probe(&args);
+        // secsgem closes its listening socket while a host is connected and opens it again
+        // only after the disconnect is handled; on a loaded machine the next round can come
+        // first and find the port closed. Only that refusal is retried.
+        for _ in 0..20 {
+            if output.status.success() || !stderr(&output).contains("cannot connect") {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+            started = Instant::now();
+            output = probe(&args);
+        }
         assert!(output.status.success(), "round {round}: {}", stderr(&output));
         let samples = lines(&output);
         assert_eq!(samples.len(), 25);
@@ -230,4 +249,209 @@ fn refusals_and_silence_are_one_line_errors() {
     );
     assert!(started.elapsed() < Duration::from_secs(4), "{:?}", started.elapsed());
     held.join().unwrap();
+}
+
+/// The test tool's five status variables as `(svid, channel)`.
+const ETCH_SVS: [(u32, &str); 5] = [
+    (10, "chamber_pressure"),
+    (11, "rf_power"),
+    (12, "he_flow"),
+    (13, "chuck_temp"),
+    (14, "step_time"),
+];
+
+/// Normal operation of the test tool as `tests/hsms/equipment.py` computes it (sample k), with
+/// a little deterministic noise so the model sees spread in every direction.
+fn etch_normal_csv(rows: u64) -> String {
+    let mut csv = ETCH_SVS.map(|(_, name)| name).join(",");
+    csv.push('\n');
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut noise = move || {
+        state =
+            state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        ((state >> 11) as f64 / (1u64 << 53) as f64 - 0.5) * 0.02
+    };
+    for k in 1..=rows {
+        let phase = k as f64 / 50.0;
+        let row = [
+            80.0 + 2.0 * phase.sin(),
+            1450.0 + 25.0 * phase.cos(),
+            (12 + k % 3) as f64,
+            -5.0 + (k % 11) as f64,
+            (k % 100) as f64,
+        ];
+        let cells: Vec<String> = row.iter().map(|v| (v + noise()).to_string()).collect();
+        csv.push_str(&cells.join(","));
+        csv.push('\n');
+    }
+    csv
+}
+
+/// Every row of a paged range endpoint (`scores` or `history`) from the start of time.
+fn all_rows(server: &support::Server, path: &str, field: &str) -> Vec<Value> {
+    let mut rows = Vec::new();
+    let mut from = 0i64;
+    loop {
+        let page = server.get_json(&format!("{path}?from={from}&limit=10000"));
+        rows.extend(page[field].as_array().unwrap().iter().cloned());
+        match page["next_from"].as_i64() {
+            Some(next) => from = next,
+            None => return rows,
+        }
+    }
+}
+
+#[test]
+fn serve_scores_ten_thousand_trace_samples_from_secsgem_with_context() {
+    let Some(python) = python() else { return };
+    let equipment = Equipment::start(&python, &["--speed", "0"]);
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("etch_normal.csv");
+    std::fs::write(&data, etch_normal_csv(3_000)).unwrap();
+    let model = dir.path().join("etch.flm");
+    let fit = Command::new(env!("CARGO_BIN_EXE_faultline"))
+        .args(["fit", "--input"])
+        .arg(&data)
+        .arg("--model")
+        .arg(&model)
+        .output()
+        .unwrap();
+    assert!(fit.status.success(), "{}", stderr(&fit));
+    let port = faultline_testkit::broker::free_port().unwrap();
+    let channels: Vec<String> = ETCH_SVS
+        .iter()
+        .map(|(svid, name)| format!("{{ svid = {svid}, channel = \"{name}\" }}"))
+        .collect();
+    let config = format!(
+        "data_dir = \"{data}\"\nlisten = \"127.0.0.1:{port}\"\nsite = \"fab\"\n\n\
+         [[assets]]\nname = \"etch01\"\nmodel = \"{model}\"\n\n\
+         [[sources]]\nkind = \"hsms\"\nasset = \"etch01\"\naddress = \"{address}\"\n\
+         period_ms = 10\ngroup_size = 10\nchannels = [{channels}]\n\
+         context_events = [3001, 3002]\n\
+         context = [{{ vid = 2001, key = \"lot\" }}, {{ vid = 2002, key = \"wafer\" }}, \
+         {{ vid = 2003, key = \"recipe\" }}, {{ vid = 2004, key = \"step\" }}]\n",
+        data = dir.path().join("data").display(),
+        model = model.display(),
+        address = equipment.address,
+        channels = channels.join(", "),
+    );
+    let config_path = dir.path().join("serve.toml");
+    std::fs::write(&config_path, config).unwrap();
+    let started = Instant::now();
+    let server = support::Server::start(&config_path);
+    support::wait_until(Duration::from_secs(240), "10,000 scores", || {
+        let page = server.get_json("/api/v1/assets/etch01/scores?from=0&limit=10000");
+        (page["scores"].as_array()?.len() >= 10_000).then_some(())
+    });
+    let elapsed = started.elapsed();
+    let scores = all_rows(&server, "/api/v1/assets/etch01/scores", "scores");
+    let samples = all_rows(&server, "/api/v1/assets/etch01/history", "samples");
+    assert!(scores.len() >= 10_000, "{} scores", scores.len());
+    // Every score is a number against a limit, at the equipment's time: 10 ms apart.
+    for score in &scores {
+        let finite = |key: &str| score[key].as_f64().is_some_and(f64::is_finite);
+        assert!(finite("t2") && finite("spe") && finite("t2_limit"), "{score}");
+    }
+    let ts: Vec<i64> = scores.iter().map(|s| s["ts_ns"].as_i64().unwrap()).collect();
+    assert!(ts.windows(2).all(|w| w[1] - w[0] == 10_000_000), "scores 10 ms apart");
+    // The journal holds the same samples, with the context of the tool's event reports.
+    assert!(samples.len() >= scores.len(), "{} samples, {} scores", samples.len(), scores.len());
+    let with_context: Vec<&Value> = samples.iter().filter(|s| s["context"].is_object()).collect();
+    let last = &with_context.last().expect("samples with context")["context"];
+    assert_eq!(last["lot"], "LOT-0001");
+    assert_eq!(last["recipe"], "ETCH-7");
+    let wafers: std::collections::BTreeSet<&str> =
+        with_context.iter().filter_map(|s| s["context"]["wafer"].as_str()).collect();
+    let steps: std::collections::BTreeSet<&str> =
+        with_context.iter().filter_map(|s| s["context"]["step"].as_str()).collect();
+    assert!(wafers.len() >= 15, "wafer context follows the events: {wafers:?}");
+    assert_eq!(steps.len(), 5, "{steps:?}");
+    let rejects = server.get_json("/api/v1/rejects");
+    let alarms = scores.iter().filter(|s| s["alarm"] == true).count();
+    eprintln!(
+        "hsms serve: {} scores and {} journaled samples ({} with context, {} wafers) from \
+         secsgem in {:.1} s; {alarms} scores in alarm; rejects {rejects}",
+        scores.len(),
+        samples.len(),
+        with_context.len(),
+        wafers.len(),
+        elapsed.as_secs_f64(),
+    );
+    // The tool goes first, so it does not log the host's disappearance as an error.
+    drop(equipment);
+}
+
+/// The `faultline demo` child process, killed on drop.
+struct Demo(Child);
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn demo_collects_the_etch_line_over_hsms_and_the_probe_can_watch_its_tool() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = faultline_testkit::broker::free_port().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_faultline"))
+        .args(["demo", "--duration", "120", "--listen", &format!("127.0.0.1:{port}")])
+        .arg("--data-dir")
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let demo = Demo(child);
+    // Read the whole output on a thread, so the demo never writes to a closed pipe; the banner
+    // names the simulated tool's address before the API starts.
+    let (lines_tx, lines_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stdout.lines().map_while(Result::ok) {
+            let _ = lines_tx.send(line);
+        }
+    });
+    let mut tool = None;
+    while let Ok(line) = lines_rx.recv_timeout(Duration::from_secs(60)) {
+        if let Some((_, rest)) = line.split_once("simulated HSMS equipment at ") {
+            tool = rest.split_whitespace().next().map(str::to_owned);
+        }
+        if line.starts_with("faultline API on") {
+            break;
+        }
+    }
+    let tool = tool.expect("the demo says where the etch tool listens");
+    let token = std::fs::read_to_string(dir.path().join("admin.token")).unwrap();
+    let history = support::wait_until(Duration::from_secs(60), "etch samples", || {
+        let path = "/api/v1/assets/hbm-etch-01/history?from=0&limit=100";
+        let (status, body) = support::get(port, path, Some(token.trim()))?;
+        let page: Value = serde_json::from_str(&body).ok()?;
+        let samples = page["samples"].as_array()?.clone();
+        (status == 200 && samples.len() >= 20).then_some(samples)
+    });
+    // Samples came over HSMS: every channel, 100 ms apart on the tool's clock, with the context
+    // of its event reports (recipe, lot, wafer).
+    let ts: Vec<i64> = history.iter().map(|s| s["ts_ns"].as_i64().unwrap()).collect();
+    assert!(ts.windows(2).all(|w| w[1] - w[0] == 100_000_000), "{ts:?}");
+    assert_eq!(history[0]["values"].as_object().unwrap().len(), 10);
+    let last = &history.last().unwrap()["context"];
+    assert_eq!(last["recipe"], "HBM_TSV_MAIN_ETCH_V4", "{last}");
+    assert!(last["lot"].as_str().is_some_and(|l| l.starts_with("HB24")), "{last}");
+
+    // A second host watches the same tool.
+    let output =
+        probe(&["--address", &tool, "--svid", "1001,1009", "--period-ms", "100", "--count", "5"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stderr(&output).contains("MDLN \"faultline-sim hbm-etch-01\""), "{}", stderr(&output));
+    let samples = lines(&output);
+    assert_eq!(samples.len(), 5);
+    assert!(samples[0]["values"]["sv1001"].as_f64().is_some_and(|p| p > 20.0 && p < 40.0));
+    eprintln!(
+        "hsms demo: etch tool at {tool}; {} etch samples over HSMS read back, probe got {}",
+        history.len(),
+        samples.len()
+    );
+    drop(demo);
 }

@@ -20,13 +20,17 @@
 //!
 //! Layout: `item.rs` (SECS-II items), `header.rs`, `message.rs`, `frame.rs` (framing),
 //! `timers.rs`, `connection.rs` (HSMS), `gem.rs` (GEM messages), `clock.rs` (STIME, DSPER),
-//! `config.rs`, `error.rs`, `source.rs`. `docs/hsms.md` describes the message flow.
+//! `config.rs`, `error.rs`, `source.rs`; `equipment.rs` is the other end, a simulated tool
+//! for the demo and the tests. `docs/hsms.md` describes the message flow.
 
 mod clock;
 mod config;
 mod connection;
+pub mod equipment;
 mod error;
 mod frame;
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzzing;
 mod gem;
 mod header;
 pub mod item;
@@ -36,7 +40,7 @@ mod source;
 mod tests;
 mod timers;
 
-pub use clock::{dsper, parse_stime};
+pub use clock::{dsper, format_stime, parse_dsper, parse_stime};
 pub use config::{
     ContextConfig, ContextVar, DEFAULT_MAX_MESSAGE_BYTES, HsmsConfig, SvChannel, TraceConfig,
 };

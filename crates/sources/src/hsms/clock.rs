@@ -63,3 +63,40 @@ pub fn dsper(period: Duration) -> Option<String> {
         format!("{hours:02}{minutes:02}{seconds:02}{cc:02}")
     })
 }
+
+/// The period of a DSPER (`hhmmss` or `hhmmsscc`, the inverse of [`dsper`]); `None` when the
+/// text is neither, minutes or seconds exceed 59, or the period is zero.
+pub fn parse_dsper(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    if !(text.len() == 6 || text.len() == 8) || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let part = |i: usize| text.get(i..i + 2).and_then(|p| p.parse::<u64>().ok());
+    let (hours, minutes, seconds) = (part(0)?, part(2)?, part(4)?);
+    let centis = if text.len() == 8 { part(6)? } else { 0 };
+    if minutes > 59 || seconds > 59 {
+        return None;
+    }
+    let millis = ((hours * 60 + minutes) * 60 + seconds) * 1000 + centis * 10;
+    (millis > 0).then(|| Duration::from_millis(millis))
+}
+
+/// STIME `YYYYMMDDhhmmsscc` (16 characters, UTC) of an instant, as an equipment sends it
+/// (below a centisecond is cut). `None` outside the years 0000–9999, which no `i64` of
+/// nanoseconds reaches today; the check keeps the 16 characters a promise.
+pub fn format_stime(ts: Timestamp) -> Option<String> {
+    let instant = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ts.as_nanos())).ok()?;
+    if !(0..=9999).contains(&instant.year()) {
+        return None;
+    }
+    Some(format!(
+        "{:04}{:02}{:02}{:02}{:02}{:02}{:02}",
+        instant.year(),
+        u8::from(instant.month()),
+        instant.day(),
+        instant.hour(),
+        instant.minute(),
+        instant.second(),
+        instant.millisecond() / 10
+    ))
+}

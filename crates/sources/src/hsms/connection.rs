@@ -42,6 +42,9 @@ pub(crate) struct LinkSettings {
     pub(crate) device_id: u16,
     pub(crate) timers: Timers,
     pub(crate) max_message_bytes: u32,
+    /// This end is the equipment: a primary for another device id is answered `S9F1` (E5:
+    /// only equipment sends stream 9); a host answers one with the W-bit `SxF0`.
+    pub(crate) equipment: bool,
 }
 
 /// Counters of protocol trouble that did not end the connection.
@@ -59,6 +62,8 @@ enum Command {
     Request { message: Message, reply: oneshot::Sender<Result<Message, HsmsError>> },
     /// Send as is (replies, messages without W-bit).
     Send { message: Message, done: oneshot::Sender<Result<(), HsmsError>> },
+    /// Send a primary message without W-bit under fresh system bytes (the equipment's `S9Fx`).
+    Notify { message: Message, done: oneshot::Sender<Result<(), HsmsError>> },
     /// Send `Separate.req` and close.
     Separate,
 }
@@ -99,6 +104,22 @@ impl Link {
         let (tx, rx) = oneshot::channel();
         self.commands
             .send(Command::Send { message, done: tx })
+            .await
+            .map_err(|_| HsmsError::Stopped)?;
+        rx.await.map_err(|_| HsmsError::Stopped)?
+    }
+
+    /// Sends the primary `SxFy` without W-bit (no reply comes), under fresh system bytes.
+    pub(crate) async fn notify(
+        &self,
+        stream: u8,
+        function: u8,
+        item: Option<Item>,
+    ) -> Result<(), HsmsError> {
+        let message = Message::data(self.device_id, stream, function, false, 0, item);
+        let (tx, rx) = oneshot::channel();
+        self.commands
+            .send(Command::Notify { message, done: tx })
             .await
             .map_err(|_| HsmsError::Stopped)?;
         rx.await.map_err(|_| HsmsError::Stopped)?
@@ -425,23 +446,35 @@ impl Connection {
                     }
                 }
             }
-            Command::Send { message, done } => {
-                let result = match message.encode() {
-                    Err(error) => Err(error.into()),
-                    Ok(_) => self.write(&message).await,
-                };
-                let failed = result.clone().err();
-                let _ = done.send(result);
-                match failed {
-                    Some(HsmsError::Encode(_)) | None => Ok(()),
-                    Some(error) => Err(error),
-                }
+            Command::Notify { mut message, done } => {
+                message.header.system = self.system();
+                self.send(message, done).await
             }
+            Command::Send { message, done } => self.send(message, done).await,
             Command::Separate => {
                 let system = self.system();
                 self.control(SType::SeparateReq, 0, system).await?;
                 Err(HsmsError::Stopped)
             }
+        }
+    }
+
+    /// Writes `message` and tells `done`; only a failed write (not an encoding error, which
+    /// concerns this message alone) ends the connection.
+    async fn send(
+        &mut self,
+        message: Message,
+        done: oneshot::Sender<Result<(), HsmsError>>,
+    ) -> Result<(), HsmsError> {
+        let result = match message.encode() {
+            Err(error) => Err(error.into()),
+            Ok(_) => self.write(&message).await,
+        };
+        let failed = result.clone().err();
+        let _ = done.send(result);
+        match failed {
+            Some(HsmsError::Encode(_)) | None => Ok(()),
+            Some(error) => Err(error),
         }
     }
 
@@ -536,8 +569,27 @@ impl Connection {
             return self.abort(&header).await;
         }
         let Some(message) = message else { return Ok(()) };
+        // S9Fx: the equipment could not handle one of our messages; MHEAD names it. Checked
+        // before the device id, since S9F1 is the answer to a device id it does not know.
+        if header.stream() == 9 && primary && !self.settings.equipment {
+            let request = stuck_transaction(&message).unwrap_or(header.system);
+            if let Some(Pending::Data { name, reply, .. }) = self.pending.remove(&request) {
+                let _ = reply.send(Err(HsmsError::NotSupported {
+                    address: self.address(),
+                    request: name,
+                    reply: s9_name(header.function()),
+                }));
+                return Ok(());
+            }
+        }
         if header.session_id != self.settings.device_id {
             self.counters.refused.fetch_add(1, Ordering::Relaxed);
+            if primary && self.settings.equipment {
+                let mhead = Item::Binary(header.encode().to_vec());
+                let system = self.system();
+                let s9f1 = Message::data(self.settings.device_id, 9, 1, false, system, Some(mhead));
+                return self.write(&s9f1).await;
+            }
             return if primary { self.abort(&header).await } else { Ok(()) };
         }
         if !primary {
@@ -553,18 +605,6 @@ impl Connection {
                 }
             }
             return Ok(());
-        }
-        // S9Fx: the equipment could not handle one of our messages; MHEAD names it.
-        if header.stream() == 9 {
-            let request = stuck_transaction(&message).unwrap_or(header.system);
-            if let Some(Pending::Data { name, reply, .. }) = self.pending.remove(&request) {
-                let _ = reply.send(Err(HsmsError::NotSupported {
-                    address: self.address(),
-                    request: name,
-                    reply: s9_name(header.function()),
-                }));
-                return Ok(());
-            }
         }
         if self.primaries.send(message).await.is_err() {
             return Err(HsmsError::Stopped);

@@ -91,6 +91,22 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
         self.parse()
     }
 
+    /// Appends bytes as a read would (after dropping what was parsed): the synchronous way in
+    /// for the fuzz target and its corpus replay, which must not need a socket.
+    #[cfg(any(test, feature = "fuzzing"))]
+    pub(crate) fn feed(&mut self, bytes: &[u8]) -> Result<Vec<Incoming>, FrameError> {
+        if self.start > 0 {
+            self.buf.drain(..self.start);
+            self.start = 0;
+        }
+        self.buf.extend_from_slice(bytes);
+        let mut out = Vec::new();
+        while let Some(incoming) = self.parse()? {
+            out.push(incoming);
+        }
+        Ok(out)
+    }
+
     /// One frame from the buffer, if a whole one is there.
     fn parse(&mut self) -> Result<Option<Incoming>, FrameError> {
         let available = &self.buf[self.start..];

@@ -271,7 +271,7 @@ impl EventReport {
 }
 
 /// An id item: an unsigned integer, or digits in text (E5 allows `A` ids).
-fn id(item: &Item) -> Option<u64> {
+pub(crate) fn id(item: &Item) -> Option<u64> {
     item.as_u64().or_else(|| item.as_text().and_then(|t| t.trim().parse().ok()))
 }
 

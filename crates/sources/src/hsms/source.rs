@@ -263,6 +263,7 @@ impl Supervisor {
             device_id: config.device_id,
             timers: config.timers,
             max_message_bytes: config.max_message_bytes,
+            equipment: false,
         };
         let (link, primaries, mut connection) =
             match connection::establish(stream, config.mode, settings, self.shared.link.clone())

@@ -3,5 +3,6 @@
 
 mod clock;
 mod corpus;
+mod equipment;
 mod item;
 mod peer;

@@ -1,8 +1,11 @@
-//! STIME parsing in every E5 form and DSPER formatting.
+//! STIME parsing in every E5 form, DSPER formatting, and their inverses that the simulated
+//! equipment uses.
 
 use std::time::Duration;
 
-use super::super::clock::{dsper, parse_stime};
+use faultline_types::Timestamp;
+
+use super::super::clock::{dsper, format_stime, parse_dsper, parse_stime};
 
 const NS: i64 = 1_000_000_000;
 /// 2024-05-01T12:00:00Z.
@@ -54,4 +57,26 @@ fn dsper_is_hhmmss_or_hhmmsscc() {
         assert_eq!(dsper(Duration::from_millis(bad)), None, "{bad} ms");
     }
     assert_eq!(dsper(Duration::from_nanos(10_000_001)), None);
+}
+
+#[test]
+fn dsper_parses_back_to_its_period_and_refuses_the_rest() {
+    for millis in [10, 1_250, 1_000, 3_723_000, 359_999_000] {
+        let period = Duration::from_millis(millis);
+        assert_eq!(parse_dsper(&dsper(period).unwrap()), Some(period), "{millis} ms");
+    }
+    for bad in ["", "000000", "00000000", "0001", "006000", "000060", "0000001", "00000a", "-00001"]
+    {
+        assert_eq!(parse_dsper(bad), None, "{bad:?}");
+    }
+}
+
+#[test]
+fn stime_formats_to_what_parse_stime_reads() {
+    let at = Timestamp::from_nanos(BASE + NS / 4);
+    assert_eq!(format_stime(at).as_deref(), Some("2024050112000025"));
+    assert_eq!(parse_stime(&format_stime(at).unwrap(), 0), Some(at));
+    // Below centiseconds is cut, as 16 characters cannot hold it.
+    let odd = Timestamp::from_nanos(BASE + 7_000_000);
+    assert_eq!(format_stime(odd).as_deref(), Some("2024050112000000"));
 }
