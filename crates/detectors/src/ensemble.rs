@@ -29,14 +29,24 @@
 //!    and the training window never covers all the normal variation a plant shows later); the
 //!    held-out quantile measures that optimism from training data alone and inflates the limit
 //!    accordingly.
+//! 5. **Bounded memory of the smoothed branches.** An EWMA with λ = 0.05 fed a T² a thousand
+//!    times its normal size needs over a hundred samples to forget it, so the end of a large
+//!    excursion (SKAB: a valve reopened) kept alarming long after the process was back. The
+//!    smoothed branches (λ < 1 and the per-channel EWMA) therefore take in their input capped
+//!    at [`DefaultConfig::clip`] times its in-sample 99 % quantile; they exist to accumulate
+//!    *small* persistent shifts, and the raw branch (λ = 1) still sees a large one whole.
 //!
 //! Everything — drift flags, scaling, loadings, normalisers, the limit — comes from the training
 //! rows. No IO, no clock.
 
+mod stream;
+
 use faer::{Mat, Side};
 use serde::{Deserialize, Serialize};
 
-use crate::{FitError, limits};
+pub use stream::DefaultScorer;
+
+use crate::{FitError, InvalidModel, limits};
 
 /// Settings of the default detector. [`DefaultConfig::default`] is what `faultline fit` and the
 /// benchmarks use on every data set.
@@ -54,6 +64,10 @@ pub struct DefaultConfig {
     pub folds: usize,
     /// Quantile of the held-out combined statistic that becomes the limit.
     pub confidence: f64,
+    /// Caps the inputs of the smoothed branches (λ < 1 and the per-channel EWMA) at this many
+    /// times their in-sample 99 % quantile; `None`: uncapped (models fitted before the cap).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clip: Option<f64>,
 }
 
 impl Default for DefaultConfig {
@@ -62,9 +76,10 @@ impl Default for DefaultConfig {
             variance: 0.75,
             lambdas: vec![1.0, 0.05],
             channel_lambda: 0.1,
-            drift_ratio: 0.7,
+            drift_ratio: 0.5,
             folds: 5,
-            confidence: 0.99,
+            confidence: 0.98,
+            clip: Some(2.0),
         }
     }
 }
@@ -86,6 +101,9 @@ impl DefaultConfig {
         }
         if !(self.confidence > 0.0 && self.confidence < 1.0) {
             return bad("confidence must be in (0, 1)");
+        }
+        if self.clip.is_some_and(|c| !(c > 0.0 && c.is_finite())) {
+            return bad("clip must be a positive number");
         }
         Ok(())
     }
@@ -112,9 +130,29 @@ pub struct DefaultCore {
     pub channel_sd: Vec<f64>,
     /// 99 % in-sample quantile of the per-channel statistic.
     pub channel_normaliser: f64,
+    /// Input caps of the smoothed branches, when [`DefaultConfig::clip`] is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caps: Option<Caps>,
+}
+
+/// Caps on what the smoothed branches take in (see [`DefaultConfig::clip`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Caps {
+    /// Largest T² an EWMA with λ < 1 takes in.
+    pub t2: f64,
+    /// Largest SPE an EWMA with λ < 1 takes in.
+    pub spe: f64,
+    /// Largest |standardised value| each channel's EWMA takes in.
+    pub channels: Vec<f64>,
 }
 
 /// A fitted default detector.
+///
+/// Payload compatibility: fields added since the first `default` artifacts (`level`,
+/// `config.clip`, `core.caps`) are optional, and their absence means the behaviour those
+/// artifacts were fitted with (no caps; impute with model means), so older files load and score
+/// as they did. No earlier build scored `default` artifacts (its `score` and live engine read PCA
+/// models only), so no older reader can silently ignore the new fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DefaultModel {
     /// Settings it was fitted with.
@@ -127,6 +165,12 @@ pub struct DefaultModel {
     pub core: DefaultCore,
     /// Limit of the combined statistic (alarm when above).
     pub limit: f64,
+    /// Training mean of each raw channel: what the live path imputes for a channel that has not
+    /// delivered a usable value yet. A differenced channel's model mean is that of its first
+    /// difference (about 0), not a level, so the raw mean is kept beside it. Artifacts written
+    /// before this field existed load with it empty and fall back to the model means.
+    #[serde(default)]
+    pub level: Vec<f64>,
 }
 
 /// Quantile used for the in-sample normalisers (they only put statistics on one scale; the
@@ -163,7 +207,75 @@ impl DefaultModel {
         }
         let limit = limits::empirical_quantile(&held_out, config.confidence);
         let core = DefaultCore::fit(&inputs, channels, &config)?;
-        Ok(DefaultModel { config, channels, differenced, core, limit })
+        let level = (0..channels)
+            .map(|j| data.iter().skip(j).step_by(channels).sum::<f64>() / rows as f64)
+            .collect();
+        Ok(DefaultModel { config, channels, differenced, core, limit, level })
+    }
+
+    /// A streaming scorer over this model (one frame at a time, with contributions).
+    pub fn scorer(&self) -> DefaultScorer {
+        DefaultScorer::new(self)
+    }
+
+    /// The value to impute per raw channel before it has delivered a usable one: the training
+    /// mean of the raw channel (see [`DefaultModel::level`]).
+    pub fn fallback(&self) -> Vec<f64> {
+        if self.level.len() == self.channels {
+            return self.level.clone();
+        }
+        self.core.mean.iter().take(self.channels).copied().collect()
+    }
+
+    /// Checks internal consistency (lengths, finite values, settings), as a loaded artifact
+    /// must pass before it is trusted. Names the first problem.
+    pub fn check(&self) -> Result<(), InvalidModel> {
+        let bad = |what: String| Err(InvalidModel(what));
+        if let Err(error) = self.config.validate() {
+            return bad(format!("settings: {error}"));
+        }
+        let (m, core) = (self.channels, &self.core);
+        let a = core.eigenvalues.len();
+        if m == 0 || a == 0 || a > m {
+            return bad(format!("{a} components for {m} channels"));
+        }
+        let lengths = [
+            ("differenced", self.differenced.len(), m),
+            ("mean", core.mean.len(), m),
+            ("scale", core.scale.len(), m),
+            ("loadings", core.loadings.len(), m * a),
+            ("normalisers", core.normalisers.len(), self.config.lambdas.len()),
+            ("channel_sd", core.channel_sd.len(), m),
+        ];
+        for (name, got, want) in lengths {
+            if got != want {
+                return bad(format!("{name} has {got} values, expected {want}"));
+            }
+        }
+        if let Some(caps) = &core.caps {
+            let values = caps.channels.iter().chain([&caps.t2, &caps.spe]);
+            if caps.channels.len() != m || !values.into_iter().all(|c| *c > 0.0 && c.is_finite()) {
+                return bad(format!("caps need {m} positive channel values and T², SPE caps"));
+            }
+        }
+        if !self.level.is_empty() && self.level.len() != m {
+            return bad(format!("level has {} values, expected {m}", self.level.len()));
+        }
+        let normalisers = core.normalisers.iter().flat_map(|(t, s)| [*t, *s]);
+        let positive = core.eigenvalues.iter().chain(&core.channel_sd).copied().chain(normalisers);
+        let positive: Vec<f64> = positive
+            .chain([core.channel_normaliser, self.limit, core.t2_mean, core.spe_mean])
+            .collect();
+        let finite = core.mean.iter().chain(&core.scale).chain(&core.loadings).chain(&self.level);
+        if !finite.chain(&positive).all(|v| v.is_finite()) {
+            return bad("non-finite parameter".into());
+        }
+        if positive.iter().take(positive.len() - 2).any(|v| *v <= 0.0)
+            || core.scale.iter().any(|s| *s < 0.0)
+        {
+            return bad("non-positive eigenvalue, scale, normaliser or limit".into());
+        }
+        Ok(())
     }
 
     /// Rows at the start of a recording that only warm the detector up (1 when a channel is
@@ -217,6 +329,7 @@ impl DefaultCore {
             normalisers: Vec::new(),
             channel_sd: vec![1.0; channels],
             channel_normaliser: 1.0,
+            caps: None,
         };
         let z = core.standardise(inputs, channels);
         let zm = Mat::from_fn(n, channels, |i, j| z[i * channels + j]);
@@ -242,17 +355,36 @@ impl DefaultCore {
         let (t2, spe) = core.t2_spe(&z, channels);
         core.t2_mean = t2.iter().sum::<f64>() / n as f64;
         core.spe_mean = spe.iter().sum::<f64>() / n as f64;
+        core.caps = config.clip.map(|c| {
+            // Floored like the normalisers: a channel constant in training has quantile 0.
+            let q = |s: &[f64]| (c * limits::empirical_quantile(s, NORMALISER_QUANTILE)).max(1e-12);
+            let column = |j: usize| -> Vec<f64> {
+                z.iter().skip(j).step_by(channels).map(|x| x.abs()).collect()
+            };
+            Caps {
+                t2: q(&t2),
+                spe: q(&spe),
+                channels: (0..channels).map(|j| q(&column(j))).collect(),
+            }
+        });
+        let caps = core.caps.as_ref();
         core.normalisers = config
             .lambdas
             .iter()
             .map(|&l| {
-                let q = |s: &[f64], start| {
-                    limits::empirical_quantile(&ewma(s, l, start), NORMALISER_QUANTILE)
+                let q = |s: &[f64], start, cap| {
+                    let smoothed = ewma_capped(s, l, start, cap);
+                    limits::empirical_quantile(&smoothed, NORMALISER_QUANTILE)
                 };
-                (q(&t2, core.t2_mean).max(1e-12), q(&spe, core.spe_mean).max(1e-12))
+                let (t2_cap, spe_cap) = (caps.map(|c| c.t2), caps.map(|c| c.spe));
+                (
+                    q(&t2, core.t2_mean, t2_cap).max(1e-12),
+                    q(&spe, core.spe_mean, spe_cap).max(1e-12),
+                )
             })
             .collect();
-        let smoothed = channel_ewma(&z, channels, config.channel_lambda);
+        let caps = core.caps.as_ref().map(|c| &c.channels[..]);
+        let smoothed = channel_ewma(&z, channels, config.channel_lambda, caps);
         for j in 0..channels {
             let column: Vec<f64> = smoothed.iter().skip(j).step_by(channels).copied().collect();
             let m = column.iter().sum::<f64>() / n as f64;
@@ -307,12 +439,15 @@ impl DefaultCore {
     fn combined(&self, inputs: &[f64], channels: usize, config: &DefaultConfig) -> Vec<f64> {
         let z = self.standardise(inputs, channels);
         let (t2, spe) = self.t2_spe(&z, channels);
-        let per_channel =
-            self.channel_statistic(&channel_ewma(&z, channels, config.channel_lambda), channels);
+        let caps = self.caps.as_ref();
+        let smoothed =
+            channel_ewma(&z, channels, config.channel_lambda, caps.map(|c| &c.channels[..]));
+        let per_channel = self.channel_statistic(&smoothed, channels);
         let mut combined: Vec<f64> =
             per_channel.iter().map(|v| v / self.channel_normaliser).collect();
         for (&l, &(nt, ns)) in config.lambdas.iter().zip(&self.normalisers) {
-            let (et, es) = (ewma(&t2, l, self.t2_mean), ewma(&spe, l, self.spe_mean));
+            let et = ewma_capped(&t2, l, self.t2_mean, caps.map(|c| c.t2));
+            let es = ewma_capped(&spe, l, self.spe_mean, caps.map(|c| c.spe));
             for ((c, t), s) in combined.iter_mut().zip(et).zip(es) {
                 *c = c.max(t / nt).max(s / ns);
             }
@@ -333,11 +468,26 @@ pub fn ewma(values: &[f64], lambda: f64, start: f64) -> Vec<f64> {
         .collect()
 }
 
-fn channel_ewma(z: &[f64], channels: usize, lambda: f64) -> Vec<f64> {
+/// [`ewma`] of the values capped at `cap` when smoothing (λ < 1): a large excursion then
+/// leaves a state the EWMA forgets in a bounded number of steps (the raw branch, λ = 1, sees
+/// it whole).
+fn ewma_capped(values: &[f64], lambda: f64, start: f64, cap: Option<f64>) -> Vec<f64> {
+    match cap.filter(|_| lambda < 1.0) {
+        Some(cap) => {
+            let capped: Vec<f64> = values.iter().map(|v| v.min(cap)).collect();
+            ewma(&capped, lambda, start)
+        }
+        None => ewma(values, lambda, start),
+    }
+}
+
+/// EWMA of each channel's standardised value (clamped to ±`caps[j]` when capped), from 0.
+fn channel_ewma(z: &[f64], channels: usize, lambda: f64, caps: Option<&[f64]>) -> Vec<f64> {
     let mut state = vec![0.0; channels];
     let mut out = Vec::with_capacity(z.len());
     for row in z.chunks_exact(channels) {
-        for (s, x) in state.iter_mut().zip(row) {
+        for (j, (s, x)) in state.iter_mut().zip(row).enumerate() {
+            let x = caps.map_or(*x, |c| x.clamp(-c[j], c[j]));
             *s = lambda * x + (1.0 - lambda) * *s;
         }
         out.extend_from_slice(&state);
@@ -400,7 +550,7 @@ mod tests {
     use super::*;
 
     /// A seeded AR(1) pair of correlated channels plus a random walk, for shape tests.
-    fn plant(rows: usize, seed: u64) -> Vec<f64> {
+    pub(super) fn plant(rows: usize, seed: u64) -> Vec<f64> {
         let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         let mut uniform = move || {
             state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);

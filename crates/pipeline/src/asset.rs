@@ -137,16 +137,20 @@ impl AssetRuntime {
         }
     }
 
-    /// Makes `file` the scoring model. Frames continue after the newest journaled sample.
+    /// Makes `file` the scoring model (PCA, dynamic PCA or `default`). Frames continue after
+    /// the newest journaled sample.
+    ///
+    /// A `default` model's score carries its combined statistic split into the T² and SPE
+    /// slots, both against its one limit (see `DefaultScorer`), so records, severity and alarm
+    /// contributors need no second path.
     pub fn install(&mut self, version: u32, file: ModelFile) {
         let model = &file.parameters;
         // Impute with the training mean until a channel has delivered a usable value.
-        let fallback = model.mean[..model.channels].to_vec();
-        let mut framer = Framer::new(file.schema.clone(), fallback);
+        let mut framer = Framer::new(file.schema.clone(), model.fallback());
         if let Some(last) = self.last_ts {
             framer.resume_after(last);
         }
-        let monitor = Monitor::new(model);
+        let monitor = Monitor::for_model(model);
         let score = monitor.new_score();
         self.model = Some(ActiveModel {
             version,

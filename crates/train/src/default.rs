@@ -19,10 +19,16 @@ fn fit_error(origin: &str, error: FitError) -> TrainError {
 /// Fits the `default` detector ([`DefaultConfig::default`]) on one recording of normal operation
 /// (rows in time order) and packages it; the training alarm rate is that of the final model on
 /// its own training rows.
+///
+/// A channel constant in the training rows is refused, as `--method pca` refuses it: the
+/// detector itself would ignore it, so a later change on it could never alarm, and a user
+/// should decide that with `--exclude` rather than learn it from a missed fault. (The benchmark
+/// protocols call [`DefaultModel::fit`] directly and keep its silent rule.)
 pub fn fit_default_model(
     recording: &Recording,
     summary: TrainingSummary,
 ) -> Result<DefaultModelFile, TrainError> {
+    refuse_constant_channels(recording)?;
     let model =
         DefaultModel::fit(&recording.values, recording.channels(), DefaultConfig::default())
             .map_err(|e| fit_error(&recording.origin, e))?;
@@ -40,6 +46,28 @@ pub fn fit_default_model(
         },
         parameters: model,
     })
+}
+
+/// Relative standard deviation under which a training channel counts as constant (the rule of
+/// `PcaModel::fit`).
+const CONSTANT_RELATIVE_STD: f64 = 1e-12;
+
+fn refuse_constant_channels(recording: &Recording) -> Result<(), TrainError> {
+    let (m, n) = (recording.channels(), recording.rows());
+    for (j, channel) in recording.schema.channels.iter().enumerate() {
+        let column = || recording.values.iter().skip(j).step_by(m);
+        let mean = column().sum::<f64>() / n.max(1) as f64;
+        let var = column().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n.max(2) - 1) as f64;
+        if n > 0 && var.sqrt() <= CONSTANT_RELATIVE_STD * mean.abs().max(1.0) {
+            let message = format!(
+                "channel \"{}\" is constant ({mean}) in the training data; exclude it with --exclude",
+                channel.name
+            );
+            let error = FitError::ConstantChannel { channel: j, value: mean };
+            return Err(TrainError::Fit { origin: recording.origin.clone(), message, error });
+        }
+    }
+    Ok(())
 }
 
 /// Fits the fault classifier on labelled runs (one label per recording; 0 is normal operation).

@@ -5,7 +5,7 @@ use faultline_frames::lag_embed;
 use faultline_store::{ModelArtifact, TrainingSummary};
 use faultline_types::Recording;
 
-use crate::{Monitor, TrainError};
+use crate::{Monitor, MonitorModel, TrainError};
 
 /// The detectors `faultline fit --method` offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,8 +35,9 @@ impl Method {
     }
 }
 
-/// A model file's content: a PCA-family model with its schema and training summary.
-pub type ModelFile = ModelArtifact<PcaModel>;
+/// A detection model file's content: a PCA-family or `default` model with its schema and
+/// training summary (what `faultline score` and the live engine load).
+pub type ModelFile = ModelArtifact<MonitorModel>;
 
 /// Fits on a recording: lag-embeds it when `config.lags > 0`, and turns detector errors into
 /// messages that name channels instead of column numbers.
@@ -83,6 +84,6 @@ pub fn fit_model(
             faultline_version: env!("CARGO_PKG_VERSION").to_string(),
             ..summary
         },
-        parameters: model,
+        parameters: MonitorModel::Pca(model),
     })
 }

@@ -15,6 +15,7 @@ mod monitor;
 mod progress;
 pub mod skab;
 pub mod tep;
+pub mod trace;
 
 #[cfg(test)]
 mod shuffle_tests;
@@ -23,5 +24,5 @@ pub use default::{ClassifierFile, DefaultModelFile, fit_classifier_model, fit_de
 pub use error::TrainError;
 pub use fit::{Method, ModelFile, fit_model, fit_recording};
 pub use load::load_inputs;
-pub use monitor::Monitor;
+pub use monitor::{Monitor, MonitorModel};
 pub use progress::{NoProgress, Progress};

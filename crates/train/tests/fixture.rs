@@ -109,7 +109,7 @@ fn stored_v1_model_scores_like_a_fresh_fit() {
     assert_eq!(artifact.kind, "pca");
     assert_eq!(artifact.schema.names().collect::<Vec<_>>(), CHANNELS);
     assert_eq!(artifact.training.rows, ROWS);
-    let stored = &artifact.parameters;
+    let stored = artifact.parameters.as_pca().expect("the fixture holds a PCA model");
     stored.check().unwrap();
 
     let recording = fixture_recording();

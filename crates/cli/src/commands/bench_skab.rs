@@ -4,13 +4,17 @@ use std::fs;
 use std::time::Instant;
 
 use anyhow::Context;
+use faultline_report::{SkabReport, skab_report};
 use faultline_train::skab::{SkabData, SkabRow, evaluate};
+use faultline_train::trace::skab_traces;
 
+use super::report;
 use crate::args::BenchSkabArgs;
 use crate::progress::Bar;
 
 pub fn run(args: &BenchSkabArgs) -> anyhow::Result<()> {
     let started = Instant::now();
+    let peers = report::skab_peers(args.peers.as_deref())?;
     let data = SkabData::load(&args.data)?;
     let rows = evaluate(&data, &Bar::new())?;
     fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
@@ -33,5 +37,11 @@ Table: {}",
         started.elapsed().as_secs_f64(),
         path.display()
     );
+    if let Some(file) = &args.report {
+        let header = report::header("faultline bench skab: SKAB leaderboard protocol", &args.data);
+        let files = skab_traces(&data)?;
+        let page = SkabReport { header: &header, rows: &rows, peers: &peers, files: &files };
+        report::write(file, &skab_report(&page)?)?;
+    }
     Ok(())
 }

@@ -4,13 +4,17 @@ use std::fs;
 use std::time::Instant;
 
 use anyhow::Context;
+use faultline_report::{TepReport, tep_report};
 use faultline_train::tep::{TepData, TepRow, evaluate_default, evaluate_pca_family};
+use faultline_train::trace::tep_traces;
 
+use super::report;
 use crate::args::BenchTepArgs;
 use crate::progress::Bar;
 
 pub fn run(args: &BenchTepArgs) -> anyhow::Result<()> {
     let started = Instant::now();
+    let peers = report::tep_peers(args.peers.as_deref())?;
     let data = TepData::load(&args.data)?;
     let mut rows = evaluate_pca_family(&data, &Bar::new())?;
     rows.push(evaluate_default(&data)?);
@@ -29,6 +33,12 @@ pub fn run(args: &BenchTepArgs) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64(),
         path.display()
     );
+    if let Some(file) = &args.report {
+        let header = report::header("faultline bench tep: TEP detection protocol", &args.data);
+        let traces = tep_traces(&data)?;
+        let page = TepReport { header: &header, rows: &rows, peers: &peers, traces: &traces };
+        report::write(file, &tep_report(&page)?)?;
+    }
     Ok(())
 }
 

@@ -5,9 +5,11 @@ use std::fs;
 use std::time::Instant;
 
 use anyhow::Context;
+use faultline_report::classify_report;
 use faultline_train::classify::{evaluate, load_fault_training};
 use faultline_train::tep::TepData;
 
+use super::report as html;
 use crate::args::BenchTepClassifyArgs;
 
 pub fn run(args: &BenchTepClassifyArgs) -> anyhow::Result<()> {
@@ -38,5 +40,10 @@ pub fn run(args: &BenchTepClassifyArgs) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64(),
         path.display()
     );
+    if let Some(file) = &args.report {
+        let header =
+            html::header("faultline bench tep-classify: TEP fault classification", &args.data);
+        html::write(file, &classify_report(&header, &report)?)?;
+    }
     Ok(())
 }

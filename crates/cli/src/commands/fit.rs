@@ -25,13 +25,17 @@ pub fn run(args: &FitArgs) -> anyhow::Result<()> {
         (MethodArg::Dpca, lags) => (Method::Dpca, lags.unwrap_or(DEFAULT_LAGS)),
         (MethodArg::Default | MethodArg::Classify, _) => unreachable!("handled above"),
     };
+    // Flags not given keep `PcaConfig::default()` (90 % variance, 99 %, theoretical): what
+    // `fit` did before `default` became its method.
+    let defaults = PcaConfig::default();
     let config = PcaConfig {
-        components: match args.components {
-            Some(n) => ComponentRule::Fixed(n),
-            None => ComponentRule::Variance(args.variance),
+        components: match (args.components, args.variance) {
+            (Some(n), _) => ComponentRule::Fixed(n),
+            (None, Some(variance)) => ComponentRule::Variance(variance),
+            (None, None) => defaults.components,
         },
-        confidence: args.confidence,
-        limit: limit_method(args.limit),
+        confidence: args.confidence.unwrap_or(defaults.confidence),
+        limit: args.limit.map_or(defaults.limit, limit_method),
         lags,
     };
     let options = read_options(&args.input_args);
@@ -45,7 +49,7 @@ pub fn run(args: &FitArgs) -> anyhow::Result<()> {
     let artifact = fit_model(&recording, method, config, summary)?;
     artifact.save(&args.model).with_context(|| "writing the model file")?;
 
-    let model = &artifact.parameters;
+    let model = artifact.parameters.as_pca().context("--method pca|dpca fits a PCA model")?;
     println!("model      {} ({})", args.model.display(), artifact.kind);
     println!(
         "training   {} rows x {} channels from {}",

@@ -7,9 +7,31 @@ use faultline_train::{fit_classifier_model, fit_default_model, load_inputs};
 use super::fit::read_options;
 use crate::args::{FitArgs, MethodArg};
 
+fn method_name(method: MethodArg) -> &'static str {
+    match method {
+        MethodArg::Default => "default",
+        MethodArg::Classify => "classify",
+        MethodArg::Pca => "pca",
+        MethodArg::Dpca => "dpca",
+    }
+}
+
 pub fn run(args: &FitArgs) -> anyhow::Result<()> {
-    if args.lags.is_some() || args.components.is_some() {
-        bail!("--lags and --components apply to --method pca|dpca only");
+    let pca_only = [
+        ("--variance", args.variance.is_some()),
+        ("--components", args.components.is_some()),
+        ("--lags", args.lags.is_some()),
+        ("--confidence", args.confidence.is_some()),
+        ("--limit", args.limit.is_some()),
+    ];
+    if let Some((flag, _)) = pca_only.iter().find(|(_, given)| *given) {
+        // Before `default` became the method of a plain `fit`, these flags tuned PCA; say so
+        // rather than silently ignoring them.
+        bail!(
+            "{flag} applies to --method pca|dpca only (the method is `{}`; add --method pca \
+             for PCA)",
+            method_name(args.method)
+        );
     }
     let options = read_options(&args.input_args);
     let summary = TrainingSummary {

@@ -1,10 +1,18 @@
 //! `faultline score`: statistics, limits, alarm flag and top contributors for every row.
+//!
+//! The columns are a contract and the same for every model kind. A `pca`/`dpca` model fills
+//! `t2`/`spe` with Hotelling's T² and the SPE against their own limits. A `default` model fills
+//! them with its combined statistic split in two (`t2`: the larger of its smoothed T² and
+//! per-channel EWMA branches; `spe`: its smoothed SPE branches), both in the combined
+//! statistic's units and both against its one held-out limit, so `alarm = t2 > t2_limit or
+//! spe > spe_limit` holds for every kind and the combined statistic is `max(t2, spe)`. Its
+//! first row is empty when a channel is differenced (it has no predecessor).
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 
 use anyhow::{Context, bail};
-use faultline_train::{Method, ModelFile, Monitor, Progress, load_inputs};
+use faultline_train::{ModelFile, Monitor, Progress, load_inputs};
 use faultline_types::{Recording, Score};
 use serde::Serialize;
 
@@ -17,11 +25,13 @@ const TOP_CONTRIBUTORS: usize = 3;
 
 pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
     let artifact = ModelFile::load(&args.model)?;
-    if Method::from_kind(&artifact.kind).is_none() {
+    if artifact.kind != artifact.parameters.kind() {
         bail!(
-            "{}: model kind `{}` is not supported by this build",
+            "{}: model kind `{}` is not supported by this build (or does not match its \
+             parameters, which are a `{}` model)",
             args.model.display(),
-            artifact.kind
+            artifact.kind,
+            artifact.parameters.kind()
         );
     }
     artifact.parameters.check().with_context(|| args.model.display().to_string())?;
@@ -73,7 +83,7 @@ fn write_scores(
 ) -> anyhow::Result<Summary> {
     let names: Vec<&str> = artifact.schema.names().collect();
     let time = data.time.as_ref();
-    let mut monitor = Monitor::new(&artifact.parameters);
+    let mut monitor = Monitor::for_model(&artifact.parameters);
     let mut score = monitor.new_score();
     let mut summary = Summary { scored: 0, alarms: 0, first_alarm: None };
     let bar = Bar::new();
