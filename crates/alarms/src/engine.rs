@@ -60,11 +60,11 @@ pub struct AlarmEngine {
     flood: Flood,
 }
 
+/// An alarm that is not yet closed. Its `shelved_until` is set while shelved: the shelf
+/// expires at the first `tick` at or after it.
 #[derive(Debug, Clone, PartialEq)]
 struct OpenAlarm {
     alarm: Alarm,
-    /// Set while shelved: the shelf expires at the first `tick` at or after it.
-    shelved_until: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -74,8 +74,8 @@ struct AssetTrack {
     open: Option<u64>,
 }
 
-/// The shelf deadline of a shelved alarm restored after a restart: [`Alarm`] does not carry the
-/// deadline, so the shelf expires at the first `tick` rather than hide the alarm indefinitely.
+/// The shelf deadline of a shelved alarm restored without one (logged before [`Alarm`] carried
+/// it): the shelf expires at the first `tick` rather than hide the alarm indefinitely.
 const RESTORED_SHELF_UNTIL: Timestamp = Timestamp(i64::MIN);
 
 impl AlarmEngine {
@@ -97,7 +97,7 @@ impl AlarmEngine {
     /// two alarms share an asset, the one with the larger id is kept. An active, acked-active,
     /// suppressed or still-active shelved alarm (no `cleared_at`) resumes with an active
     /// condition that must clear again; an unacked-returned one with a clear condition. A shelved
-    /// alarm's deadline is not part of [`Alarm`], so its shelf expires at the first `tick`.
+    /// alarm keeps its `shelved_until`; one logged without it expires at the first `tick`.
     pub fn restore(&mut self, open: Vec<Alarm>) {
         let mut open = open;
         open.sort_by_key(|alarm| alarm.id);
@@ -109,7 +109,7 @@ impl AlarmEngine {
         }
     }
 
-    fn restore_one(&mut self, alarm: Alarm) {
+    fn restore_one(&mut self, mut alarm: Alarm) {
         let asset_open = self.assets.get(&alarm.asset).and_then(|track| track.open);
         if asset_open.is_some_and(|other| other > alarm.id) {
             return;
@@ -124,11 +124,14 @@ impl AlarmEngine {
             AlarmState::Shelved => alarm.cleared_at.is_none(),
             AlarmState::Normal | AlarmState::UnackedReturned => false,
         };
-        let shelved_until = (alarm.state == AlarmState::Shelved).then_some(RESTORED_SHELF_UNTIL);
+        alarm.shelved_until = match alarm.state {
+            AlarmState::Shelved => alarm.shelved_until.or(Some(RESTORED_SHELF_UNTIL)),
+            _ => None,
+        };
         let track = self.assets.entry(alarm.asset.clone()).or_default();
         track.condition = Condition::restored(active);
         track.open = Some(alarm.id);
-        self.open.insert(alarm.id, OpenAlarm { alarm, shelved_until });
+        self.open.insert(alarm.id, OpenAlarm { alarm });
     }
 
     /// Feeds one scored sample of an asset (samples of one asset in data-time order). Returns
@@ -172,13 +175,13 @@ impl AlarmEngine {
         if until <= at {
             return Err(AlarmError::ShelveInPast { id, until, at });
         }
-        self.apply(id, Action::Shelve, at, |open| open.shelved_until = Some(until))
+        self.apply(id, Action::Shelve, at, |open| open.alarm.shelved_until = Some(until))
     }
 
     /// Takes a shelved alarm off the shelf: unacked-active if its condition is still active,
     /// else normal.
     pub fn unshelve(&mut self, id: u64, at: Timestamp) -> Result<AlarmUpdate, AlarmError> {
-        self.apply(id, Action::Unshelve, at, |open| open.shelved_until = None)
+        self.apply(id, Action::Unshelve, at, |open| open.alarm.shelved_until = None)
     }
 
     /// Lets data time pass: shelves whose deadline is at or before `now` expire (in id order),
@@ -187,14 +190,15 @@ impl AlarmEngine {
         let expired: Vec<u64> = self
             .open
             .values()
-            .filter(|open| open.shelved_until.is_some_and(|until| until <= now))
+            .filter(|open| open.alarm.shelved_until.is_some_and(|until| until <= now))
             .map(|open| open.alarm.id)
             .collect();
         self.flood.prune(&self.config, now);
         expired
             .into_iter()
             .filter_map(|id| {
-                self.apply(id, Action::ShelveExpired, now, |open| open.shelved_until = None).ok()
+                self.apply(id, Action::ShelveExpired, now, |open| open.alarm.shelved_until = None)
+                    .ok()
             })
             .collect()
     }
@@ -212,7 +216,7 @@ impl AlarmEngine {
     /// When a shelved alarm's shelf expires (`i64::MIN` ns for a shelf restored after a
     /// restart: it expires at the next `tick`).
     pub fn shelved_until(&self, id: u64) -> Option<Timestamp> {
-        self.open.get(&id).and_then(|open| open.shelved_until)
+        self.open.get(&id).and_then(|open| open.alarm.shelved_until)
     }
 
     /// The id the next new alarm will get.
@@ -242,11 +246,12 @@ impl AlarmEngine {
             contributors: obs.contributors.to_vec(),
             fault_class: obs.fault_class.cloned(),
             peak,
+            shelved_until: None,
         };
         if let Some(track) = self.assets.get_mut(obs.asset) {
             track.open = Some(id);
         }
-        self.open.insert(id, OpenAlarm { alarm: alarm.clone(), shelved_until: None });
+        self.open.insert(id, OpenAlarm { alarm: alarm.clone() });
         AlarmUpdate { alarm, from: AlarmState::Normal, to, action: action.as_str() }
     }
 

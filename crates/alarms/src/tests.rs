@@ -363,6 +363,7 @@ fn a_shelf_expires_at_tick_into_the_state_the_condition_dictates() {
     let shelved = engine.shelve(id, at(60), at(2)).unwrap();
     assert_eq!((shelved.from, shelved.to, shelved.action), (AckedActive, Shelved, "shelve"));
     assert_eq!(engine.shelved_until(id), Some(at(60)));
+    assert_eq!(shelved.alarm.shelved_until, Some(at(60)), "the alarm itself shows the deadline");
     assert_eq!(
         engine.shelve(id, at(90), at(3)),
         Err(AlarmError::IllegalTransition { id, from: Shelved, action: "shelve" })
@@ -377,6 +378,7 @@ fn a_shelf_expires_at_tick_into_the_state_the_condition_dictates() {
     let update = &expired[0];
     assert_eq!((update.from, update.to, update.action), (Shelved, UnackedActive, "shelve_expired"));
     assert_eq!(engine.shelved_until(id), None);
+    assert_eq!(update.alarm.shelved_until, None);
     assert!(engine.tick(at(61)).is_empty());
 }
 
@@ -516,6 +518,7 @@ fn stored(id: u64, asset: &str, state: AlarmState, cleared_at: Option<Timestamp>
         contributors: contributors("x"),
         fault_class: None,
         peak: 2.0,
+        shelved_until: None,
     }
 }
 
@@ -558,4 +561,26 @@ fn a_restored_shelf_expires_at_the_first_tick() {
     let expired = engine.tick(at(0));
     let outcome: Vec<(u64, AlarmState)> = expired.iter().map(|u| (u.alarm.id, u.to)).collect();
     assert_eq!(outcome, [(3, UnackedActive), (4, Normal)]);
+}
+
+#[test]
+fn a_restored_shelf_keeps_its_deadline() {
+    let mut engine = AlarmEngine::new(simple(), 1);
+    let shelved = Alarm { shelved_until: Some(at(60)), ..stored(3, "a", Shelved, None) };
+    engine.restore(vec![shelved]);
+    assert_eq!(engine.shelved_until(3), Some(at(60)));
+    assert!(engine.tick(at(59)).is_empty(), "the shelf holds until its deadline");
+    let expired = engine.tick(at(60));
+    assert_eq!(
+        expired.iter().map(|u| (u.alarm.id, u.to)).collect::<Vec<_>>(),
+        [(3, UnackedActive)]
+    );
+}
+
+#[test]
+fn an_alarm_logged_before_shelved_until_existed_still_reads() {
+    let mut json = serde_json::to_value(stored(3, "a", Shelved, None)).unwrap();
+    json.as_object_mut().unwrap().remove("shelved_until");
+    let alarm: Alarm = serde_json::from_value(json).unwrap();
+    assert_eq!(alarm.shelved_until, None);
 }

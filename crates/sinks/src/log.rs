@@ -55,6 +55,7 @@ mod tests {
             contributors: vec![Contributor { channel: "rf_reflected_power".into(), value: 9.34 }],
             fault_class: None,
             peak: 10.0,
+            shelved_until: None,
         };
         let mut sink = LogSink::new(Vec::new());
         let event = AlarmEvent {

@@ -88,4 +88,8 @@ pub struct Alarm {
     pub fault_class: Option<FaultClass>,
     /// Peak combined statistic (multiples of the limit) while active.
     pub peak: f64,
+    /// While shelved: when the shelf expires (data time). Absent in alarms logged before the
+    /// field existed; such a shelf expires at the engine's first tick after a restart.
+    #[serde(default)]
+    pub shelved_until: Option<Timestamp>,
 }

@@ -26,13 +26,9 @@ pub struct MqttConfig {
     /// Keep-alive interval in seconds (0 turns pings off). Default 30.
     pub keep_alive_secs: u64,
     /// Most messages handed out and not yet acknowledged (also the capacity of the receiver).
-    /// When reached, the source stops reading and the broker queues. Default 16384.
-    ///
-    /// Why so many: with 1024, `faultline bench ingest --samples 100000` stalled in 6 of 6 runs
-    /// on the project VM (the client stopped polling, mosquitto dropped it for keep-alive, every
-    /// thread idle); with 16384 it completed 6 of 6. The root cause is not yet understood (the
-    /// event loop task is also the one that must write the PUBACKs that free the slots); until
-    /// it is, a pool far above the broker's in-flight window keeps the source live.
+    /// When reached, the source stops reading and the broker queues. Default 1024: far above
+    /// what one journal commit takes (the pipeline commits up to 512 at once), and a bound on
+    /// the memory a burst can pin.
     pub max_inflight: u16,
     /// `false` (the default) keeps a persistent session: QoS 1 messages not yet acknowledged
     /// are redelivered after a disconnect or a restart with the same `client_id`.
@@ -47,7 +43,7 @@ impl Default for MqttConfig {
             client_id: "faultline".into(),
             topic_filter: "faultline/+/+".into(),
             keep_alive_secs: 30,
-            max_inflight: 16384,
+            max_inflight: 1024,
             clean_session: false,
         }
     }

@@ -18,10 +18,8 @@ use super::{MqttConfig, MqttError};
 use crate::payload::{self, Rejected};
 
 /// Capacity of the client library's request queue (acknowledgements, subscribe, disconnect).
-/// Acknowledgements are queued by the consumer and drained by the event loop; were the queue
-/// ever full while the event loop waits for the consumer, both would wait forever. It holds at
-/// most one acknowledgement per packet id, so this bound is never reached; the queue grows
-/// lazily, so the size costs nothing.
+/// The queue grows lazily, so the size costs nothing. When it is full the acknowledgement task
+/// waits, which is harmless: no `max_inflight` slot waits with it (see [`AckHandle::ack`]).
 const REQUEST_CAPACITY: usize = u16::MAX as usize + 64;
 
 /// How long [`MqttSource::start`] waits for the connection and the subscription.
@@ -59,37 +57,96 @@ impl MqttMessage {
 /// it occupies one of the broker's in-flight slots for this client.
 #[derive(Debug)]
 pub struct AckHandle {
-    client: AsyncClient,
-    /// Packet id; 0 for QoS 0 messages, which have nothing to acknowledge.
-    pkid: u16,
-    qos: QoS,
-    /// The connection generation the message arrived on.
-    generation: u64,
+    pending: PendingAck,
+    /// The source's acknowledgement task.
+    acks: mpsc::UnboundedSender<AckCommand>,
     shared: Arc<Shared>,
     /// Frees one `max_inflight` slot when the handle goes.
     _slot: OwnedSemaphorePermit,
 }
 
+/// What the acknowledgement task does next, in queue order.
+#[derive(Debug, Clone, Copy)]
+enum AckCommand {
+    /// Send one PUBACK.
+    Ack(PendingAck),
+    /// Send the DISCONNECT (after every PUBACK queued before it) and end.
+    Disconnect,
+}
+
+/// What the acknowledgement task needs to send one PUBACK.
+#[derive(Debug, Clone, Copy)]
+struct PendingAck {
+    /// Packet id; 0 for QoS 0 messages, which have nothing to acknowledge.
+    pkid: u16,
+    qos: QoS,
+    /// The connection generation the message arrived on.
+    generation: u64,
+}
+
 impl AckHandle {
-    /// Sends the PUBACK. Call it only after the sample is durable (its journal record fsynced),
-    /// or after its rejection is counted: an unacknowledged message is redelivered, again and
-    /// again. Acknowledge in the order messages were received (MQTT 3.1.1 §4.6).
+    /// Queues the PUBACK and frees the message's `max_inflight` slot at once; the source's
+    /// acknowledgement task sends queued PUBACKs in order. Call it only after the sample is
+    /// durable (its journal record fsynced), or after its rejection is counted: an
+    /// unacknowledged message is redelivered, again and again. Acknowledge in the order messages
+    /// were received (MQTT 3.1.1 §4.6).
+    ///
+    /// Why it never waits: the client library's request queue is drained only while the
+    /// event-loop task polls, and that task waits for a free slot before it hands out the next
+    /// message. An acknowledgement that waited for room in that queue while holding its slot
+    /// (or while the caller held other slots) closed a cycle — queue full, acknowledging waits,
+    /// no slot frees, no polling, queue stays full — that stalled `faultline bench ingest` with
+    /// `max_inflight` = 1024 in 6 of 6 runs. The library drains at most one request per round
+    /// of its event loop and reads up to ten messages per round, so under a sustained burst the
+    /// queue does fill. Here only the acknowledgement task waits, and it holds no slot.
     ///
     /// When the connection was re-established since the message arrived, nothing is sent (the
     /// packet id belongs to the old connection; the broker redelivers the message, and the
     /// frames stage drops the copy as a duplicate) and [`MqttStatus::stale_acks`] counts it.
     /// Fails only when the source has stopped.
-    pub async fn ack(self) -> Result<(), MqttError> {
-        if self.qos == QoS::AtMostOnce {
+    pub fn ack(self) -> Result<(), MqttError> {
+        let AckHandle { pending, acks, shared, _slot: slot } = self;
+        drop(slot);
+        if shared.stopped.load(Ordering::Acquire) {
+            return Err(MqttError::Closed);
+        }
+        if pending.qos == QoS::AtMostOnce {
             return Ok(());
         }
-        if self.generation != self.shared.generation.load(Ordering::Acquire) {
-            self.shared.stale_acks.fetch_add(1, Ordering::Relaxed);
-            return Ok(());
+        acks.send(AckCommand::Ack(pending)).map_err(|_| MqttError::Closed)
+    }
+}
+
+/// The acknowledgement task: sends queued PUBACKs in the order they were queued. A stop queues
+/// the DISCONNECT behind them, so every message acknowledged before [`MqttSource::stop`] is
+/// acknowledged to the broker too (and not redelivered to the next session).
+async fn send_acks(
+    client: AsyncClient,
+    shared: Arc<Shared>,
+    mut acks: mpsc::UnboundedReceiver<AckCommand>,
+) {
+    while let Some(command) = acks.recv().await {
+        let pending = match command {
+            AckCommand::Ack(pending) => pending,
+            AckCommand::Disconnect => {
+                // Fails only when the event loop is already gone: nothing left to disconnect.
+                if client.disconnect().await.is_err() {
+                    shared.connected.store(false, Ordering::Relaxed);
+                }
+                break;
+            }
+        };
+        if pending.generation != shared.generation.load(Ordering::Acquire) {
+            shared.stale_acks.fetch_add(1, Ordering::Relaxed);
+            continue;
         }
-        let mut publish = Publish::new(String::new(), self.qos, Vec::new());
-        publish.pkid = self.pkid;
-        self.client.ack(&publish).await.map_err(|_| MqttError::Closed)
+        let mut publish = Publish::new(String::new(), pending.qos, Vec::new());
+        publish.pkid = pending.pkid;
+        if client.ack(&publish).await.is_err() {
+            // The event loop is gone (the source stopped): the broker keeps the messages and
+            // redelivers them to the next session.
+            break;
+        }
     }
 }
 
@@ -102,6 +159,8 @@ struct Shared {
     /// Bumped on every connection and every disconnection.
     generation: AtomicU64,
     stale_acks: AtomicU64,
+    /// Set when the event-loop task has ended: acknowledgements can no longer be sent.
+    stopped: AtomicBool,
 }
 
 /// A cloneable view of the source's state, for `/metrics` and health checks.
@@ -141,6 +200,8 @@ pub struct MqttSource {
     client: AsyncClient,
     status: MqttStatus,
     stop: watch::Sender<bool>,
+    /// The acknowledgement task's queue, for the DISCONNECT.
+    acks: mpsc::UnboundedSender<AckCommand>,
     task: Option<JoinHandle<()>>,
 }
 
@@ -156,17 +217,29 @@ impl MqttSource {
     pub async fn start(
         config: MqttConfig,
     ) -> Result<(MqttSource, mpsc::Receiver<MqttMessage>), MqttError> {
+        Self::start_with(config, REQUEST_CAPACITY).await
+    }
+
+    /// [`MqttSource::start`] with the client library's request queue sized `request_capacity`
+    /// (tests make it tiny, to show that a full queue does not stall the source).
+    pub(crate) async fn start_with(
+        config: MqttConfig,
+        request_capacity: usize,
+    ) -> Result<(MqttSource, mpsc::Receiver<MqttMessage>), MqttError> {
         config.validate()?;
-        let (client, eventloop) = AsyncClient::new(config.options(), REQUEST_CAPACITY);
+        let (client, eventloop) = AsyncClient::new(config.options(), request_capacity);
         let max_inflight = usize::from(config.max_inflight);
         let (tx, rx) = mpsc::channel(max_inflight);
         let slots = Arc::new(Semaphore::new(max_inflight));
         let shared = Arc::new(Shared::default());
         let (stop_tx, stop_rx) = watch::channel(false);
         let (ready_tx, ready_rx) = oneshot::channel();
+        let (acks_tx, acks_rx) = mpsc::unbounded_channel();
+        tokio::spawn(send_acks(client.clone(), shared.clone(), acks_rx));
         let worker = Worker {
             eventloop,
             client: client.clone(),
+            acks: acks_tx.clone(),
             tx,
             slots: slots.clone(),
             shared: shared.clone(),
@@ -179,7 +252,7 @@ impl MqttSource {
         };
         let task = tokio::spawn(worker.run());
         let status = MqttStatus { shared, slots, max_inflight };
-        let source = MqttSource { client, status, stop: stop_tx, task: Some(task) };
+        let source = MqttSource { client, status, stop: stop_tx, acks: acks_tx, task: Some(task) };
         let outcome = match tokio::time::timeout(START_TIMEOUT, ready_rx).await {
             Ok(Ok(result)) => result,
             Ok(Err(_)) => Err(MqttError::Closed),
@@ -227,9 +300,11 @@ impl MqttSource {
 
     fn signal_stop(&self) {
         self.stop.send_replace(true);
-        // The event loop sends the DISCONNECT and then ends; when it is already gone there is
-        // nothing left to disconnect, so a failure here is no error.
-        if self.client.try_disconnect().is_err() {
+        // The acknowledgement task sends the DISCONNECT after the PUBACKs queued before it; the
+        // event loop sends it and then ends. When the task is gone, disconnect directly; when
+        // the event loop is gone too, there is nothing left to disconnect.
+        if self.acks.send(AckCommand::Disconnect).is_err() && self.client.try_disconnect().is_err()
+        {
             self.status.shared.connected.store(false, Ordering::Relaxed);
         }
     }
@@ -248,6 +323,8 @@ impl Drop for MqttSource {
 struct Worker {
     eventloop: EventLoop,
     client: AsyncClient,
+    /// Handed to every [`AckHandle`]: the acknowledgement task's queue.
+    acks: mpsc::UnboundedSender<AckCommand>,
     tx: mpsc::Sender<MqttMessage>,
     slots: Arc<Semaphore>,
     shared: Arc<Shared>,
@@ -273,6 +350,7 @@ impl Worker {
             }
         }
         self.shared.connected.store(false, Ordering::Relaxed);
+        self.shared.stopped.store(true, Ordering::Release);
     }
 
     async fn on_event(&mut self, event: Event) -> ControlFlow<()> {
@@ -347,10 +425,12 @@ impl Worker {
             topic: publish.topic,
             payload: Vec::from(publish.payload),
             ack: AckHandle {
-                client: self.client.clone(),
-                pkid: publish.pkid,
-                qos: publish.qos,
-                generation: self.shared.generation.load(Ordering::Acquire),
+                pending: PendingAck {
+                    pkid: publish.pkid,
+                    qos: publish.qos,
+                    generation: self.shared.generation.load(Ordering::Acquire),
+                },
+                acks: self.acks.clone(),
                 shared: self.shared.clone(),
                 _slot: slot,
             },

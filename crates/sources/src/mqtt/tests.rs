@@ -85,7 +85,7 @@ async fn a_thousand_qos1_messages_arrive_in_order() {
         assert_eq!(message.payload, payload(i), "message {i}");
         let sample = message.decode().unwrap();
         assert_eq!((sample.asset.as_str(), sample.ts), ("press", Timestamp::from_nanos(i as i64)));
-        message.ack.ack().await.unwrap();
+        message.ack.ack().unwrap();
     }
     publisher.await.unwrap();
     assert_eq!(source.reconnects(), 0);
@@ -104,7 +104,7 @@ async fn unacknowledged_messages_are_redelivered_after_a_restart() {
         let message = recv(&mut rx).await;
         assert_eq!(message.payload, payload(i));
         if i < n / 2 {
-            message.ack.ack().await.unwrap();
+            message.ack.ack().unwrap();
         } else {
             unacked.push(message);
         }
@@ -115,14 +115,14 @@ async fn unacknowledged_messages_are_redelivered_after_a_restart() {
     assert!(!status.is_connected());
     // After the stop an acknowledgement cannot reach the broker, and says so.
     let late = unacked.pop().unwrap();
-    assert_eq!(late.ack.ack().await, Err(MqttError::Closed));
+    assert_eq!(late.ack.ack(), Err(MqttError::Closed));
     drop(unacked);
 
     let (source, mut rx) = MqttSource::start(config(broker.port(), "redeliver")).await.unwrap();
     for i in n / 2..n {
         let message = recv(&mut rx).await;
         assert_eq!(message.payload, payload(i), "redelivered in order");
-        message.ack.ack().await.unwrap();
+        message.ack.ack().unwrap();
     }
     assert_quiet(&mut rx, 300).await;
     source.stop().await;
@@ -150,17 +150,51 @@ async fn at_most_max_inflight_messages_are_out_unacknowledged() {
     // Each acknowledgement frees one slot for the next message, and nothing was dropped.
     let mut next = 4;
     for message in held {
-        message.ack.ack().await.unwrap();
+        message.ack.ack().unwrap();
         let message = recv(&mut rx).await;
         assert_eq!(message.payload, payload(next));
         next += 1;
-        message.ack.ack().await.unwrap();
+        message.ack.ack().unwrap();
     }
     for i in next..10 {
         let message = recv(&mut rx).await;
         assert_eq!(message.payload, payload(i));
-        message.ack.ack().await.unwrap();
+        message.ack.ack().unwrap();
     }
+    source.stop().await;
+}
+
+/// A consumer that acknowledges in groups (as the pipeline does after each journal commit)
+/// while the client library's request queue is full must not stall the source. Before
+/// acknowledging stopped waiting, a full queue made an acknowledgement wait while the group's
+/// other handles held every `max_inflight` slot; the event loop, waiting for a slot, stopped
+/// polling and so never drained the queue (`bench ingest` stalled that way at ~70,000 samples).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledging_in_groups_with_a_full_request_queue_does_not_stall() {
+    let broker = Broker::start();
+    let config = MqttConfig { max_inflight: 8, ..config(broker.port(), "full-queue") };
+    let (source, mut rx) = MqttSource::start_with(config, 2).await.unwrap();
+    let n = 3000;
+    let publisher = tokio::spawn(publish_all(broker.port(), TOPIC, (0..n).map(payload).collect()));
+    let mut group = Vec::new();
+    let mut next = 0;
+    // Each wait is bounded, so a stall fails the test instead of hanging it.
+    while next < n {
+        let message = tokio::time::timeout(Duration::from_secs(20), rx.recv())
+            .await
+            .unwrap_or_else(|_| panic!("stalled after {next} of {n} messages"))
+            .expect("source still running");
+        assert_eq!(message.payload, payload(next), "message {next}");
+        next += 1;
+        group.push(message);
+        if group.len() == 8 || rx.is_empty() {
+            for message in group.drain(..) {
+                message.ack.ack().unwrap();
+            }
+        }
+    }
+    publisher.await.unwrap();
+    assert_eq!(source.status().unacked(), 0);
     source.stop().await;
 }
 
@@ -179,7 +213,7 @@ async fn the_source_reconnects_and_subscribes_again_after_the_broker_restarts() 
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     // The old connection's packet id is not acknowledged on the new one.
-    before.ack.ack().await.unwrap();
+    before.ack.ack().unwrap();
     assert_eq!(source.status().stale_acks(), 1);
 
     // Publish until the re-subscription is in place (its SUBACK is not observable from here).
@@ -194,7 +228,7 @@ async fn the_source_reconnects_and_subscribes_again_after_the_broker_restarts() 
     }
     let message = received.expect("a message after the broker restarted");
     assert!(message.decode().is_ok());
-    message.ack.ack().await.unwrap();
+    message.ack.ack().unwrap();
     source.stop().await;
 }
 
@@ -207,7 +241,7 @@ async fn rejected_payloads_reach_the_consumer_with_their_reason() {
     let message = recv(&mut rx).await;
     assert_eq!(message.decode().unwrap_err().reason, RejectReason::Malformed);
     // A rejected message is acknowledged once counted, or the broker would redeliver it forever.
-    message.ack.ack().await.unwrap();
+    message.ack.ack().unwrap();
     source.stop().await;
 }
 
