@@ -683,3 +683,305 @@ fn bench_tep_writes_the_protocol_table() {
     let methods: std::collections::BTreeSet<&str> = seen.iter().map(|(m, _)| m.as_str()).collect();
     assert_eq!(methods.len(), 6, "{methods:?}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// The `default` detector: what `fit` writes without --method
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn fit_without_method_writes_the_default_detector_and_score_alarms_on_a_shift() {
+    let dir = tempfile::tempdir().unwrap();
+    let train = training_csv(&dir);
+    let model = dir.path().join("default.flm");
+    let fit = succeeds(["fit", "--input", s(&train), "--model", s(&model), "--time-col", "ts"]);
+    assert_mentions(&fit.stdout, &["(default)", "held-out", "52 channels"]);
+
+    let plant = plant();
+    let faulty = 20; // ch21
+    let mut run = plant.normal_run(SCORED_ROWS, 7);
+    let fault =
+        Fault { kind: FaultKind::Step { magnitude: 4.0 }, channels: vec![faulty], onset: ONSET };
+    inject(&mut run, &fault, 8);
+    let input = write_csv(&dir, "run.csv", &run, Layout { time: true, text: None });
+    let out = succeeds(["score", "--model", s(&model), "--input", s(&input)]);
+    let rows = parse_scores(&out.stdout);
+    assert_eq!(rows.len(), SCORED_ROWS);
+    let scored: Vec<&ScoredRow> = rows.iter().filter(|r| r.statistics[0].is_some()).collect();
+    assert!(scored.len() + 1 >= SCORED_ROWS, "at most one warm-up row");
+    let limit = scored[0].statistics[1].unwrap();
+    for row in &scored {
+        let [t2, t2_limit, spe, spe_limit] = row.statistics.map(Option::unwrap);
+        assert_eq!((t2_limit, spe_limit), (limit, limit), "one limit for both slots: {row:?}");
+        assert_eq!(row.alarm, t2.max(spe) > limit, "alarm = combined over the limit: {row:?}");
+    }
+    let (before, after) = rows.split_at(ONSET);
+    let false_alarms = share(before, |r| r.alarm);
+    let detected = share(&after[20..], |r| r.alarm);
+    assert!(false_alarms < 0.05, "false alarm rate before the shift {false_alarms}");
+    assert!(detected > 0.9, "alarm rate from 20 rows after the shift {detected}");
+    let name = &plant.channel_names()[faulty];
+    let alarmed: Vec<&ScoredRow> = after.iter().filter(|r| r.alarm).collect();
+    let named = share(&alarmed, |r| &r.top[0] == name);
+    assert!(named > 0.8, "{name} is top1 in only {named} of the alarmed rows after the shift");
+}
+
+#[test]
+fn pca_options_need_method_pca_and_method_pca_keeps_pca() {
+    let dir = tempfile::tempdir().unwrap();
+    let train = training_csv(&dir);
+    let model = dir.path().join("m.flm");
+    let args = ["fit", "--input", s(&train), "--model", s(&model), "--time-col", "ts"];
+    let error = fails(args.iter().copied().chain(["--variance", "0.8"]));
+    assert_mentions(&error, &["--variance", "--method pca", "`default`"]);
+    assert!(!model.exists());
+    let fit = succeeds(args.iter().copied().chain(["--method", "pca", "--variance", "0.8"]));
+    assert_mentions(&fit.stdout, &["(pca)", "components", "theoretical"]);
+    let input =
+        write_csv(&dir, "run.csv", &plant().normal_run(20, 2), Layout { time: true, text: None });
+    let out = succeeds(["score", "--model", s(&model), "--input", s(&input)]);
+    let rows = parse_scores(&out.stdout);
+    assert!(rows.iter().all(|r| r.statistics[1] != r.statistics[3]), "T² and SPE limits differ");
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTML reports (`--report`, `--peers`)
+// ---------------------------------------------------------------------------------------------
+
+/// The shared data set `name` beside the repository, or `None` (with a notice) when absent.
+fn shared_data(name: &str, test: &str) -> Option<PathBuf> {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data").join(name);
+    if data.is_dir() {
+        return Some(data);
+    }
+    eprintln!("skipping {test}: no data at {}", data.display());
+    None
+}
+
+/// What every report must be: one HTML page with inline SVG and nothing fetched from anywhere.
+#[track_caller]
+fn assert_self_contained(html: &str) {
+    assert!(html.starts_with("<!DOCTYPE html>"), "{}", &html[..html.len().min(100)]);
+    assert!(html.trim_end().ends_with("</html>"));
+    for banned in ["http://", "https://", "<script", "<link", "<img", "@import", "url("] {
+        assert!(!html.contains(banned), "the report contains {banned:?}");
+    }
+    assert!(html.contains("<svg "));
+    assert_eq!(html.matches("<svg").count(), html.matches("</svg>").count());
+}
+
+#[test]
+fn bench_tep_report_is_one_self_contained_page_with_the_peers() {
+    let Some(data) =
+        shared_data("tep", "bench_tep_report_is_one_self_contained_page_with_the_peers")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let fdr: Vec<String> = (1..=21).map(|k| format!("{}.5", 40 + k)).collect();
+    let header_fdr: Vec<String> = (1..=21).map(|k| format!("fdr_{k}")).collect();
+    let peers = dir.path().join("tep_peers.csv");
+    fs::write(
+        &peers,
+        format!(
+            "method,limit,far_d00te,far_pre,{},fdr17,fdr21,delay_median\n\
+             my-peer<1>,empirical,1.00,2.00,{},50.00,51.00,\n",
+            header_fdr.join(","),
+            fdr.join(",")
+        ),
+    )
+    .unwrap();
+    let report = dir.path().join("nested/tep.html");
+    let out = dir.path().join("out");
+    let run = succeeds([
+        "bench",
+        "tep",
+        "--data",
+        s(&data),
+        "--out",
+        s(&out),
+        "--report",
+        s(&report),
+        "--peers",
+        s(&peers),
+    ]);
+    assert_mentions(&run.stdout, &["Report: ", "tep.html"]);
+    let html = fs::read_to_string(&report).unwrap();
+    assert_self_contained(&html);
+    assert!(html.len() < 5 << 20, "{} bytes: keep the TEP report under 5 MiB", html.len());
+    // Header, the peer escaped in the table and legend, every fault's section, and the charts
+    // reproducing the table's rows.
+    assert_mentions(&html, &["bench tep --data", "--report", "my-peer&lt;1&gt;", "41.50"]);
+    for k in 1..=21 {
+        assert!(
+            html.contains(&format!("<h3 id=\"idv{k}\">IDV {k}: d{k:02}_te.dat</h3>")),
+            "IDV {k}"
+        );
+    }
+    assert!(html.contains("reproduce the rows pca-t2 (theoretical), pca-spe (theoretical)"));
+    assert!(!html.contains("do not reproduce"));
+    // The CSV contract is unchanged by --report.
+    let csv = fs::read_to_string(out.join("tep.csv")).unwrap();
+    assert!(csv.starts_with("method,limit,far_d00te,far_pre,fdr_1,"));
+}
+
+#[test]
+fn bad_peers_files_fail_before_the_run_and_peers_need_a_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let peers = dir.path().join("peers.csv");
+    fs::write(&peers, "method,f1,far,mar\nx,0.5,1,2\n").unwrap();
+    let report = dir.path().join("r.html");
+    // The peers file is checked first, so this fails on it even without data.
+    let error = fails([
+        "bench",
+        "tep",
+        "--data",
+        s(dir.path()),
+        "--report",
+        s(&report),
+        "--peers",
+        s(&peers),
+    ]);
+    assert_mentions(
+        &error,
+        &[s(&peers), ":1: header is `method,f1,far,mar`, expected `method,limit,"],
+    );
+    fs::write(&peers, "method,f1,far,mar\nx,0.5,oops,2\n").unwrap();
+    let error = fails([
+        "bench",
+        "skab",
+        "--data",
+        s(dir.path()),
+        "--report",
+        s(&report),
+        "--peers",
+        s(&peers),
+    ]);
+    assert_mentions(&error, &[":2: column `far`: `oops` is not a number"]);
+    let missing = dir.path().join("nope.csv");
+    let error = fails([
+        "bench",
+        "skab",
+        "--data",
+        s(dir.path()),
+        "--report",
+        s(&report),
+        "--peers",
+        s(&missing),
+    ]);
+    assert_mentions(&error, &["reading the peers file", "nope.csv"]);
+    assert!(!report.exists());
+    let run = faultline(["bench", "tep", "--data", s(dir.path()), "--peers", s(&peers)]);
+    assert_eq!(run.code, Some(2), "--peers without --report is a usage error: {run:#?}");
+}
+
+#[test]
+fn bench_skab_and_tep_classify_reports_are_self_contained() {
+    let dir = tempfile::tempdir().unwrap();
+    if let Some(data) = shared_data("skab", "bench_skab_and_tep_classify_reports (skab)") {
+        let report = dir.path().join("skab.html");
+        succeeds([
+            "bench",
+            "skab",
+            "--data",
+            s(&data),
+            "--out",
+            s(dir.path()),
+            "--report",
+            s(&report),
+        ]);
+        let html = fs::read_to_string(&report).unwrap();
+        assert_self_contained(&html);
+        assert_mentions(&html, &["valve1/0.csv", "other/14.csv", "labelled anomaly", "default"]);
+        assert_eq!(html.matches("<svg").count(), 1 + 34, "the summary chart and one per file");
+    }
+    if let Some(data) = shared_data("tep", "bench_skab_and_tep_classify_reports (tep)") {
+        let report = dir.path().join("classify.html");
+        succeeds([
+            "bench",
+            "tep-classify",
+            "--data",
+            s(&data),
+            "--out",
+            s(dir.path()),
+            "--report",
+            s(&report),
+        ]);
+        let html = fs::read_to_string(&report).unwrap();
+        assert_self_contained(&html);
+        assert_mentions(&html, &["Confusion matrix", "Recall per class", "excl-3-9-15"]);
+        assert_eq!(html.matches("<svg").count(), 2);
+    }
+}
+
+/// Runs `faultline` with `input` piped to standard input (as a script would give a password).
+fn faultline_with_input(args: &[&str], input: &str) -> Run {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_faultline"))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the faultline binary runs");
+    // The binary may refuse (a bad name) and exit before reading: a broken pipe is fine.
+    let _may_have_exited = child.stdin.take().unwrap().write_all(input.as_bytes());
+    let output = child.wait_with_output().unwrap();
+    Run {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn user_add_list_and_audit_verify() {
+    let dir = TempDir::new().unwrap();
+    let data = dir.path().join("data");
+    let data = s(&data);
+    let add = |name: &str, role: &str, password: &str| {
+        faultline_with_input(&["user", "add", name, "--role", role, "--data-dir", data], password)
+    };
+    let run = add("alice", "admin", "correct-horse-battery\n");
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert_mentions(&run.stdout, &["user alice created with role admin"]);
+    let run = add("bob", "operator", "tidal-kettle-orbit-9\n");
+    assert_eq!(run.code, Some(0), "{run:#?}");
+
+    // Refusals: one clear line, exit 1, nothing stored.
+    for (name, password, expected) in [
+        ("carol", "short\n", "at least 12 characters"),
+        ("carol", "password1234\n", "obvious"),
+        ("carol", "\n", "no password on standard input"),
+        ("alice", "another-long-secret\n", "user alice exists already"),
+        ("Carol", "another-long-secret\n", "must be 1 to 64 characters"),
+    ] {
+        let run = add(name, "viewer", password);
+        assert_eq!(run.code, Some(1), "{run:#?}");
+        assert!(run.stderr.starts_with("faultline: error: "), "{run:#?}");
+        assert_mentions(&run.stderr, &[expected]);
+    }
+    let usage = faultline(["user", "add", "dave", "--role", "root", "--data-dir", data]);
+    assert_eq!(usage.code, Some(2), "an unknown role is a usage error: {usage:#?}");
+
+    let list = succeeds(["user", "list", "--data-dir", data]);
+    assert_mentions(&list.stdout, &["alice", "admin", "bob", "operator", "active"]);
+    assert!(!list.stdout.contains("carol"));
+    assert!(!list.stdout.contains("argon2"), "no hashes printed: {}", list.stdout);
+
+    let verify = succeeds(["audit", "verify", "--data-dir", data]);
+    assert_mentions(&verify.stdout, &["audit trail intact: 2 records verified", "audit.head"]);
+
+    // Someone cuts records off the end and leaves the anchor: detected, named.
+    let anchor = dir.path().join("data").join("audit.head");
+    fs::write(&anchor, format!("faultline-audit-head v1 id=5 hash={}\n", "0".repeat(64))).unwrap();
+    let error = fails(["audit", "verify", "--data-dir", data]);
+    assert_mentions(&error, &["first bad record 3", "cut off after record 2"]);
+    // The anchor removed as well: still not intact.
+    fs::remove_file(&anchor).unwrap();
+    let error = fails(["audit", "verify", "--data-dir", data]);
+    assert_mentions(&error, &["audit.head is missing"]);
+
+    let missing = dir.path().join("nowhere");
+    let error = fails(["audit", "verify", "--data-dir", s(&missing)]);
+    assert_mentions(&error, &["no faultline store here"]);
+}

@@ -26,6 +26,7 @@ const LEVELS: &[(&str, u8)] = &[
     ("auth", 2),
     ("train", 2),
     ("pipeline", 3),
+    ("report", 3),
     ("api", 4),
     ("cli", 5),
 ];

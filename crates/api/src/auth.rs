@@ -1,31 +1,58 @@
-//! Bearer-token authentication until users and roles exist: one admin token, generated at first
-//! start, stored only as its SHA-256 (setting `admin_token_sha256`, audited), its plain value
-//! written once to `<data-dir>/admin.token` (mode 0600). Every route but `/health` checks it.
+//! Who is calling, and may they: authentication (session cookie, API token, the break-glass
+//! admin token) and authorisation (the route's [`Access`] against the policy table of
+//! `faultline-auth`), checked by [`guard`] before any handler runs. Every denial is audited.
 //!
-//! The presented token is hashed and the two digests are compared in constant time, so neither
-//! the stored value nor the comparison leaks how much of a guess was right.
+//! - **Sessions** (the dashboard): `POST /api/v1/login` sets the cookie `faultline_session`
+//!   (`HttpOnly; Secure; SameSite=Strict`), 32 random bytes of which the store keeps only the
+//!   SHA-256. A session ends at logout, after `session_hours`, after `session_idle_hours`
+//!   without a request, or when its user is disabled; its role is the user's role *now*. A
+//!   cookie-authenticated request other than GET must carry `X-Requested-With: faultline`:
+//!   a cross-site form cannot set that header, so this closes CSRF even where `SameSite` is
+//!   not honoured.
+//! - **API tokens** (machines, scripts): `Authorization: Bearer <token>`, stored hashed, tied
+//!   to a user and a role no higher than the user's; they end when the user is disabled.
+//! - **The admin token** (`<data-dir>/admin.token`, generated once at first start, stored
+//!   hashed): a break-glass admin credential for first setup and for the day nobody can log
+//!   in. Audited as actor `admin-token`. It cannot sign (it is not a person).
+//!
+//! Presented secrets are hashed and compared as digests (the admin token in constant time;
+//! the others by an indexed lookup of the digest), so neither storage nor timing gives away
+//! how much of a guess was right.
 
 use std::fs::{self, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, header};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use faultline_auth::{Permission, Role, constant_time_eq, token_digest};
 use faultline_pipeline::Engine;
 use faultline_store::Event;
 use sha2::{Digest, Sha256};
 
+use crate::routes::Access;
 use crate::{ApiError, ApiState, times};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "faultline_session";
+/// The header (with value `faultline`) that cookie-authenticated changes must carry.
+pub const CSRF_HEADER: &str = "x-requested-with";
+const CSRF_VALUE: &str = "faultline";
+/// How often a session's last activity is written (for the idle timeout): often enough to be
+/// exact to the minute, rarely enough that reads do not become writes.
+const TOUCH_EVERY_NS: i64 = 60 * 1_000_000_000;
+const NANOS_PER_HOUR: i64 = 3_600 * 1_000_000_000;
 
 /// The setting that holds the admin token's SHA-256 (lower-case hex).
 pub const TOKEN_SETTING: &str = "admin_token_sha256";
 /// The file in the data directory that receives the plain token at first start.
 pub const TOKEN_FILE: &str = "admin.token";
-/// The actor recorded for audited changes made with the admin token.
-pub const ADMIN_ACTOR: &str = "admin";
+/// The actor recorded for audited changes made with the break-glass admin token.
+pub const ADMIN_ACTOR: &str = "admin-token";
 
 /// The admin token as the server knows it: its hash, never its value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,6 +102,7 @@ fn prepare_blocking(engine: &Engine) -> Result<AdminToken, ApiError> {
             "admin token generated at first start, written to {}",
             file.display()
         )),
+        signature: None,
     };
     if let Err(error) = store.set_setting(TOKEN_SETTING, &hash, &event) {
         // Without its hash the token grants nothing; do not leave it lying around.
@@ -127,53 +155,278 @@ fn hex(bytes: &[u8]) -> String {
     out
 }
 
-fn is_sha256_hex(text: &str) -> bool {
+pub(crate) fn is_sha256_hex(text: &str) -> bool {
     text.len() == 64 && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
-/// Compares two byte strings in time that depends only on their lengths.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
-    std::hint::black_box(diff) == 0
+/// Compares the SHA-256 of a presented token with a stored hex digest, in constant time.
+fn matches_hash(token: &str, expected_hash: &str) -> bool {
+    constant_time_eq(sha256_hex(token.trim().as_bytes()).as_bytes(), expected_hash.as_bytes())
 }
 
-/// Checks `Authorization: Bearer <token>` against the stored hash.
-pub(crate) fn check(headers: &HeaderMap, expected_hash: &str) -> Result<(), ApiError> {
-    let refuse = |detail: &str, invalid_token: bool| ApiError::Unauthorized {
-        detail: detail.to_string(),
-        invalid_token,
-    };
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Err(refuse("send the header `Authorization: Bearer <token>`", false));
-    };
-    let value = value.to_str().map_err(|_| refuse("the Authorization header is not text", true))?;
-    let Some((scheme, token)) = value.trim().split_once(' ') else {
-        return Err(refuse("the Authorization header must be `Bearer <token>`", false));
-    };
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        return Err(refuse("the Authorization scheme must be Bearer", false));
+/// How a caller authenticated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    /// The break-glass admin token.
+    AdminToken,
+    /// An API token (its id).
+    ApiToken(u64),
+    /// A login session (the SHA-256 of its cookie).
+    Session([u8; 32]),
+}
+
+/// An authenticated caller: who, with which role, how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The user name (`admin-token` for the admin token).
+    pub name: String,
+    /// The role requests are judged by.
+    pub role: Role,
+    /// How they authenticated.
+    pub via: Via,
+}
+
+impl Principal {
+    /// The actor recorded in audit records: the user name, `<user>/token-<id>` for an API
+    /// token, `admin-token` for the admin token.
+    pub fn actor(&self) -> String {
+        match self.via {
+            Via::ApiToken(id) => format!("{}/token-{id}", self.name),
+            _ => self.name.clone(),
+        }
     }
-    let presented = sha256_hex(token.trim().as_bytes());
-    if constant_time_eq(presented.as_bytes(), expected_hash.as_bytes()) {
-        Ok(())
-    } else {
-        Err(refuse("the bearer token is not valid", true))
+
+    /// The user account behind the caller (`None` for the admin token, which is not a person).
+    pub fn user(&self) -> Option<&str> {
+        (self.via != Via::AdminToken).then_some(self.name.as_str())
     }
 }
 
-/// Middleware for every route the table marks as needing the token.
-pub(crate) async fn require_token(
-    State(state): State<ApiState>,
-    request: Request,
+/// A request the guard refused: the error to answer and who asked (for the audit record).
+struct Denial {
+    actor: String,
+    error: ApiError,
+}
+
+fn unauthorized(detail: &str, invalid_token: bool) -> ApiError {
+    ApiError::Unauthorized { detail: detail.to_string(), invalid_token }
+}
+
+/// Finds the caller: `Ok(None)` when the request carries no credentials at all, `Err` when it
+/// carries credentials that are not (or no longer) valid.
+pub(crate) async fn authenticate(
+    state: &ApiState,
+    headers: &HeaderMap,
+) -> Result<Option<Principal>, ApiError> {
+    if let Some(value) = headers.get(header::AUTHORIZATION) {
+        let value = value
+            .to_str()
+            .map_err(|_| unauthorized("the Authorization header is not text", true))?;
+        let Some((scheme, token)) = value.trim().split_once(' ') else {
+            return Err(unauthorized("the Authorization header must be `Bearer <token>`", false));
+        };
+        if !scheme.eq_ignore_ascii_case("bearer") {
+            return Err(unauthorized("the Authorization scheme must be Bearer", false));
+        }
+        return bearer(state, token.trim()).await.map(Some);
+    }
+    match session_cookie(headers) {
+        Some(cookie) => session(state, &cookie).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The admin token, else an API token.
+async fn bearer(state: &ApiState, token: &str) -> Result<Principal, ApiError> {
+    if matches_hash(token, state.token_hash()) {
+        return Ok(Principal { name: ADMIN_ACTOR.into(), role: Role::Admin, via: Via::AdminToken });
+    }
+    let invalid = || unauthorized("the bearer token is not valid", true);
+    let digest = token_digest(token);
+    let found = state
+        .read(move |store| {
+            let Some(token) = store.api_token(&digest)? else { return Ok(None) };
+            let user = store.user(&token.username)?;
+            Ok(Some((token, user)))
+        })
+        .await?;
+    let Some((token, Some(user))) = found else { return Err(invalid()) };
+    let now = times::now();
+    if token.revoked || user.disabled || token.expires_at.is_some_and(|end| end <= now) {
+        return Err(unauthorized("the bearer token was revoked or has expired", true));
+    }
+    let (Some(token_role), Some(user_role)) = (Role::parse(&token.role), Role::parse(&user.role))
+    else {
+        return Err(ApiError::Internal(format!("API token {} names an unknown role", token.id)));
+    };
+    // Never more than the user holds now.
+    Ok(Principal { name: user.name, role: token_role.min(user_role), via: Via::ApiToken(token.id) })
+}
+
+/// A login session, checked for revocation, absolute and idle expiry and a disabled user.
+async fn session(state: &ApiState, cookie: &str) -> Result<Principal, ApiError> {
+    let digest = token_digest(cookie);
+    let found = state
+        .read(move |store| {
+            let Some(session) = store.session(&digest)? else { return Ok(None) };
+            let user = store.user(&session.username)?;
+            Ok(Some((session, user)))
+        })
+        .await?;
+    let expired = || unauthorized("the session has ended; log in again", true);
+    let Some((session, Some(user))) = found else { return Err(expired()) };
+    let now = times::now();
+    let idle = i64::from(state.security().session_idle_hours) * NANOS_PER_HOUR;
+    if session.revoked
+        || user.disabled
+        || session.expires_at <= now
+        || session.last_seen.as_nanos().saturating_add(idle) <= now.as_nanos()
+    {
+        return Err(expired());
+    }
+    let role = Role::parse(&user.role)
+        .ok_or_else(|| ApiError::Internal(format!("user {} has an unknown role", user.name)))?;
+    if now.as_nanos().saturating_sub(session.last_seen.as_nanos()) >= TOUCH_EVERY_NS {
+        state.write(move |store| store.touch_session(&digest, now)).await?;
+    }
+    Ok(Principal { name: user.name, role, via: Via::Session(digest) })
+}
+
+/// The value of the session cookie, if the request has one.
+pub(crate) fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.trim().to_string())
+        .filter(|value| !value.is_empty())
+}
+
+/// Decides a request for a route with `access`: the caller (`None` for open routes) or why not.
+async fn admit(
+    state: &ApiState,
+    access: Access,
+    method: &Method,
+    headers: &HeaderMap,
+) -> Result<Option<Principal>, Denial> {
+    let permission = match access {
+        Access::Open | Access::Login => return Ok(None),
+        Access::Authenticated => None,
+        Access::Permission(permission) => Some(permission),
+    };
+    let anonymous = |error| Denial { actor: "anonymous".into(), error };
+    let principal = match authenticate(state, headers).await {
+        Ok(Some(principal)) => principal,
+        Ok(None) => {
+            return Err(anonymous(unauthorized(
+                "log in (POST /api/v1/login) or send `Authorization: Bearer <token>`",
+                false,
+            )));
+        }
+        Err(error) => return Err(anonymous(error)),
+    };
+    let deny =
+        |detail: String| Denial { actor: principal.actor(), error: ApiError::Forbidden(detail) };
+    if matches!(principal.via, Via::Session(_))
+        && method != Method::GET
+        && method != Method::HEAD
+        && headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()) != Some(CSRF_VALUE)
+    {
+        return Err(deny(format!(
+            "a request with the session cookie other than GET needs the header              `X-Requested-With: {CSRF_VALUE}`"
+        )));
+    }
+    if let Some(permission) = permission
+        && !principal.role.allows(permission)
+    {
+        return Err(deny(format!(
+            "role {} does not have the permission `{}`",
+            principal.role,
+            permission.as_str()
+        )));
+    }
+    Ok(Some(principal))
+}
+
+/// Writes the audit record of a denial, then answers with the denial. If the record cannot be
+/// written the answer is a 500 instead: still a refusal, and a visible one.
+async fn refuse(state: &ApiState, denial: Denial, method: &Method, path: &str) -> ApiError {
+    let mut event = Event::new(
+        times::now(),
+        denial.actor,
+        "access.denied",
+        format!("{method} {}", printable(path, 200)),
+    );
+    event.new_value = Some(denial.error.status().as_u16().to_string());
+    event.reason = Some(denial.error.detail());
+    match state.write(move |store| store.append_event(&event)).await {
+        Ok(_) => denial.error,
+        Err(error) => error,
+    }
+}
+
+/// Middleware on every route of the table: admits or refuses (audited) by the route's access,
+/// and hands the caller to the handler as a request extension.
+pub(crate) async fn guard(
+    State((state, access)): State<(ApiState, Access)>,
+    mut request: Request,
     next: Next,
 ) -> Response {
-    match check(request.headers(), state.token_hash()) {
-        Ok(()) => next.run(request).await,
-        Err(error) => error.into_response(),
+    match admit(&state, access, request.method(), request.headers()).await {
+        Ok(Some(principal)) => {
+            request.extensions_mut().insert(principal);
+            next.run(request).await
+        }
+        Ok(None) => next.run(request).await,
+        Err(denial) => {
+            let path = request.uri().path().to_string();
+            refuse(&state, denial, request.method(), &path).await.into_response()
+        }
     }
+}
+
+/// For answers outside the route table (404, 405): refuses (audited) unless the caller is
+/// authenticated, so that an unauthenticated client cannot find out which paths exist.
+pub(crate) async fn require_caller(
+    state: &ApiState,
+    method: &Method,
+    headers: &HeaderMap,
+    path: &str,
+) -> Result<(), ApiError> {
+    match admit(state, Access::Authenticated, method, headers).await {
+        Ok(_) => Ok(()),
+        Err(denial) => Err(refuse(state, denial, method, path).await),
+    }
+}
+
+/// The authenticated caller, for handlers behind [`guard`].
+pub(crate) struct Caller(pub Principal);
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        parts
+            .extensions
+            .get::<Principal>()
+            .cloned()
+            .map(Caller)
+            .ok_or_else(|| ApiError::Internal("the route has no authentication guard".into()))
+    }
+}
+
+/// The role's permission names, from the policy table.
+pub(crate) fn permission_names(role: Role) -> Vec<&'static str> {
+    role.permissions().iter().map(|p: &Permission| p.as_str()).collect()
+}
+
+/// `text` cut to `max` characters with control characters replaced, for audit targets built
+/// from request data (a user name typed at the login form, a path).
+pub(crate) fn printable(text: &str, max: usize) -> String {
+    text.chars().take(max).map(|c| if c.is_control() { '?' } else { c }).collect()
 }
 
 #[cfg(test)]
@@ -181,25 +434,15 @@ mod tests {
     use super::*;
     use axum::http::HeaderValue;
 
-    fn headers(value: &str) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        h.insert(header::AUTHORIZATION, HeaderValue::from_str(value).unwrap());
-        h
-    }
-
     #[test]
-    fn bearer_tokens_are_checked_by_hash() {
-        let hash = sha256_hex(b"s3cret");
-        assert!(check(&headers("Bearer s3cret"), &hash).is_ok());
-        assert!(check(&headers("bearer  s3cret "), &hash).is_ok());
-        let wrong = check(&headers("Bearer s3creT"), &hash).unwrap_err();
-        assert!(matches!(wrong, ApiError::Unauthorized { invalid_token: true, .. }));
-        let missing = check(&HeaderMap::new(), &hash).unwrap_err();
-        assert!(matches!(missing, ApiError::Unauthorized { invalid_token: false, .. }));
-        assert!(check(&headers("Basic czNjcmV0"), &hash).is_err());
-        assert!(check(&headers("Bearer"), &hash).is_err());
-        // The hash itself is not a token.
-        assert!(check(&headers(&format!("Bearer {hash}")), &hash).is_err());
+    fn session_cookies_are_found_among_others() {
+        let mut h = HeaderMap::new();
+        h.append(header::COOKIE, HeaderValue::from_static("a=1; faultline_session=abc ; b=2"));
+        assert_eq!(session_cookie(&h).as_deref(), Some("abc"));
+        let mut h = HeaderMap::new();
+        h.append(header::COOKIE, HeaderValue::from_static("a=1"));
+        h.append(header::COOKIE, HeaderValue::from_static("faultline_session="));
+        assert_eq!(session_cookie(&h), None);
     }
 
     #[test]
@@ -210,11 +453,14 @@ mod tests {
         );
         assert!(is_sha256_hex(&sha256_hex(b"")));
         assert!(!is_sha256_hex("ABCD"));
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-        assert!(!constant_time_eq(b"abc", b"ab"));
+        assert!(matches_hash(" s3cret ", &sha256_hex(b"s3cret")));
+        assert!(!matches_hash("s3creT", &sha256_hex(b"s3cret")));
         let token = generate_token().unwrap();
         assert_eq!(token.len(), 64);
         assert_ne!(token, generate_token().unwrap());
+        assert_eq!(printable("a\nb", 10), "a?b");
+        assert_eq!(printable("abcdef", 3), "abc");
+        let p = Principal { name: "bob".into(), role: Role::Viewer, via: Via::ApiToken(3) };
+        assert_eq!((p.actor(), p.user()), ("bob/token-3".to_string(), Some("bob")));
     }
 }

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use faultline_pipeline::{AssetStatus, IngestReport, LiveEvent, MetricsSnapshot};
-use faultline_store::{Event, ModelVersion, ScoreRecord, StoredSample};
+use faultline_store::{Event, ModelVersion, ScoreRecord, Signature, StoredSample};
 use faultline_types::{Alarm, AlarmState, Contributor, Priority, Quality, RejectReason, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -252,6 +252,10 @@ pub struct AlarmDto {
     pub cleared_at: Option<String>,
     /// The same, epoch nanoseconds.
     pub cleared_at_ns: Option<i64>,
+    /// While shelved: when the shelf expires (data time), RFC 3339.
+    pub shelved_until: Option<String>,
+    /// The same, epoch nanoseconds.
+    pub shelved_until_ns: Option<i64>,
     /// Peak severity (multiples of the control limit).
     pub peak: f64,
     /// Channels that moved most, largest first.
@@ -279,6 +283,8 @@ impl From<&Alarm> for AlarmDto {
             raised_at_ns: a.raised_at.as_nanos(),
             cleared_at: a.cleared_at.map(rfc3339),
             cleared_at_ns: a.cleared_at.map(Timestamp::as_nanos),
+            shelved_until: a.shelved_until.map(rfc3339),
+            shelved_until_ns: a.shelved_until.map(Timestamp::as_nanos),
             peak: a.peak,
             contributors: a.contributors.iter().map(ContributorDto::from).collect(),
             fault_class: a
@@ -363,6 +369,33 @@ pub struct ModelDto {
     pub created_at_ns: i64,
     /// Whether this version scores the asset.
     pub active: bool,
+    /// The electronic signature of the activation that made this version active (`null` when
+    /// it was never activated by a person, e.g. from the configuration file).
+    pub signature: Option<SignatureDto>,
+}
+
+/// An electronic signature as shown with a record: who signed, when, and what it means.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignatureDto {
+    /// The signer's user name.
+    pub signer: String,
+    /// When, RFC 3339.
+    pub signed_at: String,
+    /// The same, epoch nanoseconds.
+    pub signed_at_ns: i64,
+    /// What the signature means (`approved`, …).
+    pub meaning: String,
+}
+
+impl From<Signature> for SignatureDto {
+    fn from(s: Signature) -> Self {
+        SignatureDto {
+            signed_at: rfc3339(s.signed_at),
+            signed_at_ns: s.signed_at.as_nanos(),
+            signer: s.signer,
+            meaning: s.meaning,
+        }
+    }
 }
 
 impl From<ModelVersion> for ModelDto {
@@ -376,6 +409,7 @@ impl From<ModelVersion> for ModelDto {
             sha256: m.sha256,
             size: m.size,
             active: m.active,
+            signature: m.activation.map(SignatureDto::from),
         }
     }
 }
@@ -389,7 +423,8 @@ pub struct EventDto {
     pub at: String,
     /// The same, epoch nanoseconds.
     pub at_ns: i64,
-    /// Who (`admin`, `engine`, `config`, `system`).
+    /// Who: a user name, `<user>/token-<id>` for an API token, `admin-token`, or a component
+    /// (`engine`, `config`, `system`, `cli`).
     pub actor: String,
     /// What kind of change (`alarm.ack`, `model.upload`, `model.activate`, `token.create`, …).
     pub action: String,
@@ -401,6 +436,8 @@ pub struct EventDto {
     pub new_value: Option<String>,
     /// The reason given (the comment).
     pub reason: Option<String>,
+    /// The electronic signature given with the change, if any.
+    pub signature: Option<SignatureDto>,
 }
 
 impl From<(u64, Event)> for EventDto {
@@ -415,6 +452,7 @@ impl From<(u64, Event)> for EventDto {
             old_value: e.old_value,
             new_value: e.new_value,
             reason: e.reason,
+            signature: e.signature.map(SignatureDto::from),
         }
     }
 }
@@ -621,4 +659,174 @@ mod tests {
         assert_eq!(dto.by_reason["non_finite"], 2);
         assert_eq!(dto.total, 3);
     }
+}
+
+/// `POST /api/v1/login`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginBody {
+    /// User name.
+    pub username: String,
+    /// Password.
+    pub password: String,
+}
+
+/// The answer to a login: who is logged in, as what, until when.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoginDto {
+    /// User name.
+    pub username: String,
+    /// Role.
+    pub role: &'static str,
+    /// Absolute end of the session, RFC 3339 (it ends earlier after the idle timeout).
+    pub expires_at: String,
+    /// The same, epoch nanoseconds.
+    pub expires_at_ns: i64,
+}
+
+/// `GET /api/v1/me`.
+#[derive(Debug, Clone, Serialize)]
+pub struct MeDto {
+    /// User name (`admin-token` for the break-glass token).
+    pub username: String,
+    /// Role.
+    pub role: &'static str,
+    /// The role's permissions, from the policy table.
+    pub permissions: Vec<&'static str>,
+}
+
+/// A user account (never its password hash).
+#[derive(Debug, Clone, Serialize)]
+pub struct UserDto {
+    /// User name.
+    pub username: String,
+    /// Role.
+    pub role: String,
+    /// Disabled accounts cannot log in.
+    pub disabled: bool,
+    /// Creation time, RFC 3339.
+    pub created_at: String,
+    /// The same, epoch nanoseconds.
+    pub created_at_ns: i64,
+}
+
+impl From<faultline_store::User> for UserDto {
+    fn from(u: faultline_store::User) -> Self {
+        UserDto {
+            created_at: rfc3339(u.created_at),
+            created_at_ns: u.created_at.as_nanos(),
+            username: u.name,
+            role: u.role,
+            disabled: u.disabled,
+        }
+    }
+}
+
+/// `POST /api/v1/users`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewUserBody {
+    /// User name.
+    pub username: String,
+    /// Role name.
+    pub role: String,
+    /// Initial password (checked against the password rules).
+    pub password: String,
+}
+
+/// `POST /api/v1/users/{username}/role`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleBody {
+    /// New role name.
+    pub role: String,
+    /// Why (required).
+    pub comment: String,
+}
+
+/// `POST /api/v1/users/{username}/disable` (the body is optional).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisableBody {
+    /// Why.
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// `POST /api/v1/tokens`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewTokenBody {
+    /// The user the token acts for (default: the caller).
+    #[serde(default)]
+    pub username: Option<String>,
+    /// The role it acts with (default and maximum: the user's role).
+    #[serde(default)]
+    pub role: Option<String>,
+    /// What it is for, e.g. `prometheus`.
+    pub label: String,
+    /// Days until it stops working (default: never).
+    #[serde(default)]
+    pub expires_days: Option<u32>,
+}
+
+/// A new API token: the plain value, shown this once.
+#[derive(Debug, Clone, Serialize)]
+pub struct NewTokenDto {
+    /// Token id.
+    pub id: u64,
+    /// The token: send it as `Authorization: Bearer <token>`. Not stored; not shown again.
+    pub token: String,
+    /// The user it acts for.
+    pub username: String,
+    /// The role it acts with.
+    pub role: String,
+    /// What it is for.
+    pub label: String,
+    /// When it stops working, RFC 3339 (`null`: never).
+    pub expires_at: Option<String>,
+}
+
+/// `POST /api/v1/models/{asset}/{version}/activate`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActivateBody {
+    /// Why (required).
+    pub comment: String,
+    /// The signer's electronic signature.
+    pub signature: SignatureBody,
+}
+
+/// The signature part of an activation: the signer re-enters their password and states what
+/// the signature means.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignatureBody {
+    /// The signer's password, re-entered.
+    pub password: String,
+    /// What the signature means, e.g. `approved`.
+    pub meaning: String,
+}
+
+/// `GET /api/v1/audit` query.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    /// Most records (1..=1000, default 100).
+    pub limit: Option<usize>,
+    /// Only records with a smaller id.
+    pub before: Option<u64>,
+}
+
+/// `GET /api/v1/audit/verify`.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyDto {
+    /// Whether the whole trail is intact.
+    pub ok: bool,
+    /// Records verified before the first bad one (all when intact).
+    pub records: u64,
+    /// The first bad record's id.
+    pub first_bad: Option<u64>,
+    /// What is wrong.
+    pub detail: Option<String>,
 }

@@ -22,6 +22,18 @@ pub enum ApiError {
         /// A token was presented but did not match (RFC 6750 `error="invalid_token"`).
         invalid_token: bool,
     },
+    /// 403 `forbidden`: authenticated, but the role does not hold the route's permission (or a
+    /// cookie-authenticated change lacks the CSRF header).
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// 429 `locked`: too many failed logins for this user name; retry after the seconds given.
+    #[error("locked: {detail}")]
+    Locked {
+        /// What happened.
+        detail: String,
+        /// Seconds until a login may succeed again (`Retry-After`).
+        retry_after: u64,
+    },
     /// 404 `not_found`: no such asset, alarm, model version or path.
     #[error("not found: {0}")]
     NotFound(String),
@@ -52,6 +64,8 @@ impl ApiError {
         match self {
             ApiError::Invalid(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Locked { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
@@ -66,6 +80,8 @@ impl ApiError {
         match self {
             ApiError::Invalid(_) => "invalid",
             ApiError::Unauthorized { .. } => "unauthorized",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::Locked { .. } => "locked",
             ApiError::NotFound(_) => "not_found",
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::Conflict(_) => "conflict",
@@ -80,13 +96,16 @@ impl ApiError {
     pub fn detail(&self) -> String {
         match self {
             ApiError::Invalid(d)
+            | ApiError::Forbidden(d)
             | ApiError::NotFound(d)
             | ApiError::MethodNotAllowed(d)
             | ApiError::Conflict(d)
             | ApiError::TooLarge(d)
             | ApiError::Store(d)
             | ApiError::Internal(d) => d.replace('\n', " "),
-            ApiError::Unauthorized { detail, .. } => detail.clone(),
+            ApiError::Unauthorized { detail, .. } | ApiError::Locked { detail, .. } => {
+                detail.clone()
+            }
             ApiError::Stopping => "the engine is stopping; retry after the restart".into(),
         }
     }
@@ -109,6 +128,9 @@ impl IntoResponse for ApiError {
             }
             ApiError::Stopping => {
                 response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            }
+            ApiError::Locked { retry_after, .. } => {
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
             }
             _ => {}
         }
@@ -143,6 +165,7 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::NotFound { what, .. } => ApiError::NotFound(what),
+            StoreError::Exists { what, .. } => ApiError::Conflict(format!("{what} exists already")),
             other => ApiError::Store(other.to_string()),
         }
     }
@@ -167,6 +190,8 @@ mod tests {
                 401,
                 "unauthorized",
             ),
+            (ApiError::Forbidden("x".into()), 403, "forbidden"),
+            (ApiError::Locked { detail: "x".into(), retry_after: 9 }, 429, "locked"),
             (ApiError::NotFound("x".into()), 404, "not_found"),
             (ApiError::MethodNotAllowed("x".into()), 405, "method_not_allowed"),
             (ApiError::Conflict("x".into()), 409, "conflict"),

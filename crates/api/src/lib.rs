@@ -2,8 +2,9 @@
 //! Prometheus metrics.
 //!
 //! ```text
-//!  request ─► security headers ─► route table ─► bearer check ─► body limit ─► handler
-//!                                  (routes.rs)    (auth.rs)                    (routes/*.rs)
+//!  request ─► security headers ─► route table ─► guard ──────► body limit ─► handler
+//!                                  (routes.rs)    (auth.rs:                    (routes/*.rs)
+//!                                                  who, may they)
 //!                                                                                 │
 //!              engine commands (audited) ◄─────── Engine ──────► store reads (blocking pool)
 //! ```
@@ -11,12 +12,14 @@
 //!   from it, so a route cannot exist undocumented or with its authentication undecided.
 //! - `dto.rs` holds every JSON shape; engine types are converted, never serialised as they are.
 //! - `error.rs` maps every failure to one status and `{"error", "detail"}` ([`ApiError`]).
-//! - `auth.rs`: the admin token ([`prepare_auth`]): generated once, stored hashed, compared in
-//!   constant time; every route but `/health` requires it.
+//! - `auth.rs`: who is calling (session cookie, API token, or the break-glass admin token of
+//!   [`prepare_auth`]) and whether the route's access allows it, by the policy table of
+//!   `faultline-auth`; every route but `/health` and the login is guarded, and every denial
+//!   is audited.
 //!
 //! **API Boundary:** only this crate knows HTTP and JSON shapes. Changes go through the engine's
-//! audited commands (actor `admin` until users exist); reads go to the store on blocking
-//! threads.
+//! audited commands or the store's audited methods, with the caller as actor; reads go to the
+//! store on blocking threads.
 #![deny(missing_docs)]
 
 use std::future::Future;
@@ -38,11 +41,17 @@ mod openapi;
 mod routes;
 mod state;
 mod times;
+mod tls;
+mod web;
 
-pub use auth::{ADMIN_ACTOR, AdminToken, TOKEN_FILE, TOKEN_SETTING, prepare_auth};
+pub use auth::{
+    ADMIN_ACTOR, AdminToken, CSRF_HEADER, Principal, SESSION_COOKIE, TOKEN_FILE, TOKEN_SETTING,
+    Via, prepare_auth,
+};
 pub use error::ApiError;
 pub use openapi::openapi;
 pub use state::ApiState;
+pub use tls::{TlsError, serve_tls, server_config};
 
 #[cfg(test)]
 mod tests;
@@ -55,12 +64,14 @@ pub fn app(engine: Engine, token: AdminToken) -> Router {
     for route in routes::ROUTES {
         let mut endpoint =
             (route.handler)(route.method.filter()).layer(DefaultBodyLimit::max(route.body_limit));
-        if route.auth == routes::Auth::Bearer {
-            endpoint = endpoint.route_layer(from_fn_with_state(state.clone(), auth::require_token));
+        if route.access != routes::Access::Open {
+            let guarded = (state.clone(), route.access);
+            endpoint = endpoint.route_layer(from_fn_with_state(guarded, auth::guard));
         }
         router = router.route(route.path, endpoint);
     }
     router
+        .merge(web::router())
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .with_state(state)
@@ -83,14 +94,20 @@ pub async fn serve(
     axum::serve(listener, app).with_graceful_shutdown(signal).await
 }
 
-/// Headers on every response: no MIME sniffing, no framing, nothing loaded, nothing cached.
+/// Headers on every response: no MIME sniffing, no framing, no referrer. API answers load
+/// nothing and are not cached; a response that brings its own CSP (the dashboard's static
+/// files) keeps it and its caching rule.
 async fn security_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        );
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     response
 }

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::routes::{Auth, JSON, Kind, Param, ROUTES, Route};
+use crate::routes::{Access, JSON, Kind, Param, ROUTES, Route};
 
 /// The whole document.
 pub fn openapi() -> Value {
@@ -27,10 +27,11 @@ pub fn openapi() -> Value {
             "title": "faultline API",
             "version": env!("CARGO_PKG_VERSION"),
             "description": "Process monitoring: assets, scores, alarms, models, ingest, audit \
-                            trail, live events. Every route but /health needs \
-                            `Authorization: Bearer <token>` (the admin token written to \
-                            <data-dir>/admin.token at first start). Times are RFC 3339 or \
-                            integer epoch nanoseconds; errors are {\"error\", \"detail\"}.",
+                            trail, live events. Every route but /health and /api/v1/login needs \
+                            a session cookie (POST /api/v1/login) or `Authorization: Bearer \
+                            <token>` (an API token, or the admin token), and a role whose \
+                            permissions include the route's `x-permission`. Times are RFC 3339 \
+                            or integer epoch nanoseconds; errors are {\"error\", \"detail\"}.",
         },
         "tags": tags.iter().map(|t| json!({"name": t})).collect::<Vec<_>>(),
         "paths": paths,
@@ -39,7 +40,14 @@ pub fn openapi() -> Value {
                 "bearer": {
                     "type": "http",
                     "scheme": "bearer",
-                    "description": "The admin token (64 hex characters).",
+                    "description": "An API token (POST /api/v1/tokens) or the admin token.",
+                },
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "faultline_session",
+                    "description": "Set by POST /api/v1/login. Requests other than GET also \
+                                    need the header `X-Requested-With: faultline`.",
                 },
             },
             "schemas": {
@@ -49,8 +57,9 @@ pub fn openapi() -> Value {
                     "properties": {
                         "error": {
                             "type": "string",
-                            "enum": ["invalid", "unauthorized", "not_found", "method_not_allowed",
-                                     "conflict", "too_large", "stopping", "store", "internal"],
+                            "enum": ["invalid", "unauthorized", "forbidden", "locked", "not_found",
+                                     "method_not_allowed", "conflict", "too_large", "stopping",
+                                     "store", "internal"],
                         },
                         "detail": {"type": "string"},
                     },
@@ -76,8 +85,11 @@ fn operation(route: &Route) -> Value {
         }),
     );
     let mut errors: Vec<u16> = route.errors.to_vec();
-    if route.auth == Auth::Bearer {
-        errors.push(401);
+    match route.access {
+        Access::Open => {}
+        Access::Login => errors.push(401),
+        Access::Authenticated => errors.extend([401, 403]),
+        Access::Permission(_) => errors.extend([401, 403]),
     }
     errors.push(500);
     errors.sort_unstable();
@@ -97,9 +109,17 @@ fn operation(route: &Route) -> Value {
         "tags": [route.tag],
         "parameters": parameters,
         "responses": responses,
-        "security": match route.auth {
-            Auth::Bearer => json!([{"bearer": []}]),
-            Auth::Open => json!([]),
+        "security": match route.access {
+            Access::Open | Access::Login => json!([]),
+            Access::Authenticated | Access::Permission(_) => {
+                json!([{"bearer": []}, {"session": []}])
+            }
+        },
+        "x-permission": match route.access {
+            Access::Permission(p) => Value::from(p.as_str()),
+            Access::Authenticated => Value::from("authenticated"),
+            Access::Login => Value::from("login"),
+            Access::Open => Value::from("open"),
         },
         "x-body-limit-bytes": route.body_limit,
     });
@@ -134,7 +154,12 @@ fn parameter(param: &Param, place: &str) -> Value {
 fn error_description(status: u16) -> &'static str {
     match status {
         400 => "Invalid request (body, query or path parameter); `detail` says which.",
-        401 => "Missing or wrong bearer token (`WWW-Authenticate: Bearer`).",
+        401 => "No credentials, or not valid ones (`WWW-Authenticate: Bearer`).",
+        403 => {
+            "The caller's role lacks the route's permission, or a cookie-authenticated \
+                change lacks `X-Requested-With: faultline`."
+        }
+        429 => "Too many failed logins for this user name; see `Retry-After`.",
         404 => "No such asset, alarm or model version.",
         409 => "Not allowed in the alarm's current state.",
         413 => "Request body over the route's limit.",
@@ -154,7 +179,8 @@ mod tests {
             let op = &doc["paths"][route.path][route.method.as_str().to_ascii_lowercase()];
             assert_eq!(op["operationId"], route.operation, "{}", route.path);
             let secured = !op["security"].as_array().unwrap().is_empty();
-            assert_eq!(secured, route.auth == Auth::Bearer, "{}", route.path);
+            let guarded = matches!(route.access, Access::Permission(_) | Access::Authenticated);
+            assert_eq!(secured, guarded, "{}", route.path);
             assert!(op["responses"][route.status.to_string()].is_object(), "{}", route.path);
             let names: Vec<&str> = op["parameters"]
                 .as_array()

@@ -5,10 +5,13 @@
 
 use axum::routing::{MethodFilter, MethodRouter, on};
 
+use faultline_auth::Permission;
+
 use crate::ApiState;
 
 mod alarms;
 mod assets;
+mod audit;
 mod events;
 mod fallback;
 mod health;
@@ -17,7 +20,9 @@ mod metrics;
 mod models;
 mod openapi;
 mod rejects;
+mod session;
 mod stream;
+mod users;
 
 pub(crate) use fallback::{method_not_allowed, not_found};
 pub(crate) use stream::Shutdown;
@@ -25,6 +30,8 @@ pub(crate) use stream::Shutdown;
 const MIB: usize = 1024 * 1024;
 /// Body limit of every route but model upload.
 pub(crate) const BODY_LIMIT: usize = 4 * MIB;
+/// Body limit of the login route: a user name and a password.
+pub(crate) const LOGIN_BODY_LIMIT: usize = 16 * 1024;
 /// Body limit of model upload (model files of wide assets are large).
 pub(crate) const MODEL_BODY_LIMIT: usize = 16 * MIB;
 
@@ -33,6 +40,20 @@ pub(crate) const JSON: &str = "application/json";
 const TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
 const EVENT_STREAM: &str = "text/event-stream";
 const OCTETS: &str = "application/octet-stream";
+
+/// Paths served outside this table without authentication: the dashboard's static files
+/// (`web.rs`), the same for everyone and without data. Listed here so that the route-table
+/// test knows them, and any other path outside the table stays guarded.
+pub(crate) const PUBLIC_STATIC: &[&str] = &["/", "/ui/{*path}"];
+
+/// Whether a path outside the table belongs to the public static files (a missing file there
+/// is a plain 404: it reveals nothing about the API).
+pub(crate) fn is_public_static(path: &str) -> bool {
+    PUBLIC_STATIC.iter().any(|public| match public.strip_suffix("{*path}") {
+        Some(prefix) => path.starts_with(prefix),
+        None => path == *public,
+    })
+}
 
 /// HTTP methods the API uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -58,13 +79,18 @@ impl Method {
     }
 }
 
-/// Who may call a route.
+/// Who may call a route. Every route names one, so a route cannot exist with its access
+/// undecided; the guard (`auth.rs`) enforces it and `docs/security.md` lists it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Auth {
-    /// Anyone (only `/health`).
+pub(crate) enum Access {
+    /// Anyone, no credentials (only `/health`).
     Open,
-    /// `Authorization: Bearer <admin token>`.
-    Bearer,
+    /// Anyone: the login route, which checks the credentials in its body itself.
+    Login,
+    /// Any authenticated caller, whatever the role (`me`, `logout`).
+    Authenticated,
+    /// Callers whose role holds the permission (policy table in `faultline-auth`).
+    Permission(Permission),
 }
 
 /// The type of a parameter, for the OpenAPI schema.
@@ -102,7 +128,7 @@ pub(crate) struct Route {
     /// Resource, the OpenAPI tag (and the handler's module).
     pub tag: &'static str,
     pub summary: &'static str,
-    pub auth: Auth,
+    pub access: Access,
     /// One entry per `{name}` in `path`, in order.
     pub path_params: &'static [Param],
     pub query: &'static [Param],
@@ -110,7 +136,8 @@ pub(crate) struct Route {
     /// Success status and body.
     pub status: u16,
     pub response: Content,
-    /// Error statuses beyond 401 (bearer routes) and 500, which every route may answer.
+    /// Error statuses beyond 401 and 403 (guarded routes) and 500, which every route may
+    /// answer.
     pub errors: &'static [u16],
     pub body_limit: usize,
     /// Builds the handler for the route's method filter.
@@ -123,6 +150,8 @@ const ASSET: Param = Param {
     required: true,
     description: "Asset name, as configured.",
 };
+const USERNAME: Param =
+    Param { name: "username", kind: Kind::Text, required: true, description: "User name." };
 const ALARM_ID: Param =
     Param { name: "id", kind: Kind::Integer, required: true, description: "Alarm id." };
 const FROM: Param = Param {
@@ -151,7 +180,7 @@ pub(crate) static ROUTES: &[Route] = &[
         operation: "health",
         tag: "health",
         summary: "Liveness: 200 while the server answers. The one route without authentication.",
-        auth: Auth::Open,
+        access: Access::Open,
         path_params: &[],
         query: &[],
         request: None,
@@ -167,7 +196,7 @@ pub(crate) static ROUTES: &[Route] = &[
         operation: "metrics",
         tag: "metrics",
         summary: "Counters and gauges in the Prometheus text format.",
-        auth: Auth::Bearer,
+        access: Access::Permission(Permission::Read),
         path_params: &[],
         query: &[],
         request: None,
@@ -191,7 +220,7 @@ pub(crate) static ROUTES: &[Route] = &[
         operation: "openapi",
         tag: "openapi",
         summary: "This API's OpenAPI 3.1 document, generated from the route table.",
-        auth: Auth::Bearer,
+        access: Access::Permission(Permission::Read),
         path_params: &[],
         query: &[],
         request: None,
@@ -208,7 +237,7 @@ pub(crate) static ROUTES: &[Route] = &[
         tag: "assets",
         summary: "Configured assets with their live state, active model, latest score and number \
                   of open alarms.",
-        auth: Auth::Bearer,
+        access: Access::Permission(Permission::Read),
         path_params: &[],
         query: &[],
         request: None,
@@ -230,7 +259,7 @@ pub(crate) static ROUTES: &[Route] = &[
         tag: "assets",
         summary: "Scores of an asset: without from/to the latest `limit` (default 100); with a \
                   range those in [from, to), oldest first (default limit 1000).",
-        auth: Auth::Bearer,
+        access: Access::Permission(Permission::Read),
         path_params: &[ASSET],
         query: &[
             FROM,
@@ -261,7 +290,7 @@ pub(crate) static ROUTES: &[Route] = &[
         tag: "assets",
         summary: "Raw samples of an asset in [from, to), oldest first. Without `to`: up to the \
                   newest sample; without `from`: the hour before `to`.",
-        auth: Auth::Bearer,
+        access: Access::Permission(Permission::Read),
         path_params: &[ASSET],
         query: &[
             FROM,
@@ -290,7 +319,7 @@ pub(crate) static ROUTES: &[Route] = &[
         operation: "listAlarms",
         tag: "alarms",
         summary: "Alarms, newest first, optionally filtered by asset and state.",
-        auth: Auth::Bearer,
+        access: Access::Permission(Permission::Read),
         path_params: &[],
         query: &[
             Param {
@@ -332,7 +361,7 @@ pub(crate) static ROUTES: &[Route] = &[
         operation: "getAlarm",
         tag: "alarms",
         summary: "One alarm.",
-        auth: Auth::Bearer,
+        access: Access::Permission(Permission::Read),
         path_params: &[ALARM_ID],
         query: &[],
         request: None,
@@ -348,8 +377,8 @@ pub(crate) static ROUTES: &[Route] = &[
         operation: "acknowledgeAlarm",
         tag: "alarms",
         summary: "Acknowledge an alarm (unacked_active → acked_active, unacked_returned → \
-                  normal). Audited as alarm.ack by admin.",
-        auth: Auth::Bearer,
+                  normal). Audited as alarm.ack.",
+        access: Access::Permission(Permission::AlarmAct),
         path_params: &[ALARM_ID],
         query: &[],
         request: Some(COMMENT_BODY),
@@ -365,8 +394,8 @@ pub(crate) static ROUTES: &[Route] = &[
         operation: "shelveAlarm",
         tag: "alarms",
         summary: "Shelve an alarm until a time or for some minutes (at most 30 days). Audited as \
-                  alarm.shelve by admin.",
-        auth: Auth::Bearer,
+                  alarm.shelve.",
+        access: Access::Permission(Permission::AlarmAct),
         path_params: &[ALARM_ID],
         query: &[],
         request: Some(Content {
@@ -387,8 +416,8 @@ pub(crate) static ROUTES: &[Route] = &[
         operation: "unshelveAlarm",
         tag: "alarms",
         summary: "Bring a shelved alarm back (unacked_active while its condition is active, else \
-                  normal). Audited as alarm.unshelve by admin.",
-        auth: Auth::Bearer,
+                  normal). Audited as alarm.unshelve.",
+        access: Access::Permission(Permission::AlarmAct),
         path_params: &[ALARM_ID],
         query: &[],
         request: Some(COMMENT_BODY),
@@ -404,7 +433,7 @@ pub(crate) static ROUTES: &[Route] = &[
         operation: "listModels",
         tag: "models",
         summary: "Registered model versions, by asset then version.",
-        auth: Auth::Bearer,
+        access: Access::Permission(Permission::Read),
         path_params: &[],
         query: &[Param {
             name: "asset",
@@ -417,7 +446,8 @@ pub(crate) static ROUTES: &[Route] = &[
         response: Content {
             content_type: JSON,
             description: "Array of `{asset, version, kind, sha256, size, created_at, \
-                          created_at_ns, active}`.",
+                          created_at_ns, active, signature}`; signature is the activation's \
+                          `{signer, signed_at, signed_at_ns, meaning}` or null.",
         },
         errors: &[400],
         body_limit: BODY_LIMIT,
@@ -429,8 +459,8 @@ pub(crate) static ROUTES: &[Route] = &[
         operation: "uploadModel",
         tag: "models",
         summary: "Register a model file (`faultline fit` output) as the asset's next version. \
-                  Not active until activated. Audited as model.upload by admin.",
-        auth: Auth::Bearer,
+                  Not active until activated. Audited as model.upload.",
+        access: Access::Permission(Permission::ModelUpload),
         path_params: &[],
         query: &[
             Param {
@@ -461,9 +491,10 @@ pub(crate) static ROUTES: &[Route] = &[
         path: "/api/v1/models/{asset}/{version}/activate",
         operation: "activateModel",
         tag: "models",
-        summary: "Make a registered version the one that scores the asset. Audited as \
-                  model.activate by admin.",
-        auth: Auth::Bearer,
+        summary: "Make a registered version the one that scores the asset, signed by an engineer \
+                  or admin (password re-entered, meaning stated). Audited as model.activate with \
+                  the signature bound to the record.",
+        access: Access::Permission(Permission::ModelActivate),
         path_params: &[
             ASSET,
             Param {
@@ -474,10 +505,15 @@ pub(crate) static ROUTES: &[Route] = &[
             },
         ],
         query: &[],
-        request: Some(COMMENT_BODY),
+        request: Some(Content {
+            content_type: JSON,
+            description: "`{\"comment\": \"...\", \"signature\": {\"password\": \"...\", \
+                          \"meaning\": \"approved\"}}`: the signer's password re-entered and \
+                          what the signature means.",
+        }),
         status: 200,
         response: Content { content_type: JSON, description: "The activated version." },
-        errors: &[400, 404, 503],
+        errors: &[400, 404, 429, 503],
         body_limit: BODY_LIMIT,
         handler: |m| on(m, models::activate),
     },
@@ -487,7 +523,7 @@ pub(crate) static ROUTES: &[Route] = &[
         operation: "rejectCounters",
         tag: "rejects",
         summary: "Rejected and dropped samples since start, by reason (every reason listed).",
-        auth: Auth::Bearer,
+        access: Access::Permission(Permission::Read),
         path_params: &[],
         query: &[],
         request: None,
@@ -508,7 +544,7 @@ pub(crate) static ROUTES: &[Route] = &[
         tag: "events",
         summary: "The audit trail, newest first: the newest `limit` events (below `before`), or \
                   with `after` the `limit` events that follow that id.",
-        auth: Auth::Bearer,
+        access: Access::Permission(Permission::AuditRead),
         path_params: &[],
         query: &[
             Param {
@@ -548,7 +584,7 @@ pub(crate) static ROUTES: &[Route] = &[
         tag: "ingest",
         summary: "Ingest a JSON batch `{\"samples\": [...]}` (docs/ingest.md). Answers only after \
                   the accepted samples are durable.",
-        auth: Auth::Bearer,
+        access: Access::Permission(Permission::Ingest),
         path_params: &[],
         query: &[],
         request: Some(Content {
@@ -573,7 +609,7 @@ pub(crate) static ROUTES: &[Route] = &[
         tag: "stream",
         summary: "Server-sent events: `score` for every scored frame, `alarm` for every alarm \
                   change, `lagged` when this client fell behind and events were skipped.",
-        auth: Auth::Bearer,
+        access: Access::Permission(Permission::Read),
         path_params: &[],
         query: &[Param {
             name: "asset",
@@ -592,6 +628,224 @@ pub(crate) static ROUTES: &[Route] = &[
         errors: &[404],
         body_limit: BODY_LIMIT,
         handler: |m| on(m, stream::get),
+    },
+    Route {
+        method: Method::Post,
+        path: "/api/v1/login",
+        operation: "login",
+        tag: "session",
+        summary: "Log in with user name and password: sets the session cookie. 401 for wrong or \
+                  missing credentials, 429 (Retry-After) after too many failures. Audited as \
+                  login.success or login.failure.",
+        access: Access::Login,
+        path_params: &[],
+        query: &[],
+        request: Some(Content {
+            content_type: JSON,
+            description: "`{\"username\": \"...\", \"password\": \"...\"}`.",
+        }),
+        status: 200,
+        response: Content {
+            content_type: JSON,
+            description: "`{username, role, expires_at, expires_at_ns}` and `Set-Cookie: \
+                          faultline_session=...; HttpOnly; Secure; SameSite=Strict; Path=/`.",
+        },
+        errors: &[401, 413, 429],
+        body_limit: LOGIN_BODY_LIMIT,
+        handler: |m| on(m, session::login),
+    },
+    Route {
+        method: Method::Post,
+        path: "/api/v1/logout",
+        operation: "logout",
+        tag: "session",
+        summary: "End the session (cookie cleared). Audited as logout.",
+        access: Access::Authenticated,
+        path_params: &[],
+        query: &[],
+        request: None,
+        status: 204,
+        response: Content { content_type: JSON, description: "No body." },
+        errors: &[],
+        body_limit: BODY_LIMIT,
+        handler: |m| on(m, session::logout),
+    },
+    Route {
+        method: Method::Get,
+        path: "/api/v1/me",
+        operation: "me",
+        tag: "session",
+        summary: "Who is calling: user name, role and the role's permissions.",
+        access: Access::Authenticated,
+        path_params: &[],
+        query: &[],
+        request: None,
+        status: 200,
+        response: Content {
+            content_type: JSON,
+            description: "`{username, role, permissions: [...]}`.",
+        },
+        errors: &[],
+        body_limit: BODY_LIMIT,
+        handler: |m| on(m, session::me),
+    },
+    Route {
+        method: Method::Get,
+        path: "/api/v1/users",
+        operation: "listUsers",
+        tag: "users",
+        summary: "User accounts (never their password hashes).",
+        access: Access::Permission(Permission::UserManage),
+        path_params: &[],
+        query: &[],
+        request: None,
+        status: 200,
+        response: Content {
+            content_type: JSON,
+            description: "Array of `{username, role, disabled, created_at, created_at_ns}`.",
+        },
+        errors: &[],
+        body_limit: BODY_LIMIT,
+        handler: |m| on(m, users::list),
+    },
+    Route {
+        method: Method::Post,
+        path: "/api/v1/users",
+        operation: "createUser",
+        tag: "users",
+        summary: "Create a user. The password must meet the password rules. Audited as \
+                  user.create.",
+        access: Access::Permission(Permission::UserManage),
+        path_params: &[],
+        query: &[],
+        request: Some(Content {
+            content_type: JSON,
+            description: "`{\"username\": \"...\", \"role\": \"viewer|operator|engineer|admin\", \
+                          \"password\": \"...\"}`.",
+        }),
+        status: 201,
+        response: Content { content_type: JSON, description: "The new user." },
+        errors: &[400, 409],
+        body_limit: LOGIN_BODY_LIMIT,
+        handler: |m| on(m, users::create),
+    },
+    Route {
+        method: Method::Post,
+        path: "/api/v1/users/{username}/role",
+        operation: "setUserRole",
+        tag: "users",
+        summary: "Change a user's role (takes effect at their next request). Audited as \
+                  user.role with old and new role.",
+        access: Access::Permission(Permission::UserManage),
+        path_params: &[USERNAME],
+        query: &[],
+        request: Some(Content {
+            content_type: JSON,
+            description: "`{\"role\": \"...\", \"comment\": \"...\"}`.",
+        }),
+        status: 200,
+        response: Content { content_type: JSON, description: "The user after the change." },
+        errors: &[400, 404],
+        body_limit: BODY_LIMIT,
+        handler: |m| on(m, users::set_role),
+    },
+    Route {
+        method: Method::Post,
+        path: "/api/v1/users/{username}/disable",
+        operation: "disableUser",
+        tag: "users",
+        summary: "Disable a user: no more logins, their sessions and API tokens end. Audited as \
+                  user.disable.",
+        access: Access::Permission(Permission::UserManage),
+        path_params: &[USERNAME],
+        query: &[],
+        request: Some(Content {
+            content_type: JSON,
+            description: "Optional `{\"comment\": \"...\"}`.",
+        }),
+        status: 200,
+        response: Content { content_type: JSON, description: "The user after the change." },
+        errors: &[400, 404],
+        body_limit: BODY_LIMIT,
+        handler: |m| on(m, users::disable),
+    },
+    Route {
+        method: Method::Post,
+        path: "/api/v1/tokens",
+        operation: "createToken",
+        tag: "users",
+        summary: "Create an API token for a machine or script, tied to a user and a role no \
+                  higher than the user's. The token is in this answer only. Audited as \
+                  token.create.",
+        access: Access::Permission(Permission::UserManage),
+        path_params: &[],
+        query: &[],
+        request: Some(Content {
+            content_type: JSON,
+            description: "`{\"label\": \"...\", \"username\"?: \"...\", \"role\"?: \"...\", \
+                          \"expires_days\"?: n}`; username defaults to the caller.",
+        }),
+        status: 201,
+        response: Content {
+            content_type: JSON,
+            description: "`{id, token, username, role, label, expires_at}`.",
+        },
+        errors: &[400, 404],
+        body_limit: BODY_LIMIT,
+        handler: |m| on(m, users::create_token),
+    },
+    Route {
+        method: Method::Get,
+        path: "/api/v1/audit",
+        operation: "listAudit",
+        tag: "audit",
+        summary: "The audit trail, newest first, with electronic signatures.",
+        access: Access::Permission(Permission::AuditRead),
+        path_params: &[],
+        query: &[
+            Param {
+                name: "limit",
+                kind: Kind::Integer,
+                required: false,
+                description: "Most records, 1..=1000 (default 100).",
+            },
+            Param {
+                name: "before",
+                kind: Kind::Integer,
+                required: false,
+                description: "Only records with a smaller id: page back with the oldest id seen.",
+            },
+        ],
+        request: None,
+        status: 200,
+        response: Content {
+            content_type: JSON,
+            description: "Array of `{id, at, at_ns, actor, action, target, old_value, new_value, \
+                          reason, signature}`, newest first.",
+        },
+        errors: &[400],
+        body_limit: BODY_LIMIT,
+        handler: |m| on(m, audit::list),
+    },
+    Route {
+        method: Method::Get,
+        path: "/api/v1/audit/verify",
+        operation: "verifyAudit",
+        tag: "audit",
+        summary: "Verify the whole audit trail: hash chain, consecutive ids, signatures and the \
+                  anchor (truncation).",
+        access: Access::Permission(Permission::AuditRead),
+        path_params: &[],
+        query: &[],
+        request: None,
+        status: 200,
+        response: Content {
+            content_type: JSON,
+            description: "`{ok, records, first_bad, detail}`.",
+        },
+        errors: &[],
+        body_limit: BODY_LIMIT,
+        handler: |m| on(m, audit::verify),
     },
 ];
 
@@ -614,14 +868,15 @@ mod tests {
     }
 
     #[test]
-    fn routes_are_unique_and_only_health_is_open() {
+    fn routes_are_unique_and_only_health_and_login_are_open() {
         let mut seen = std::collections::HashSet::new();
         let mut operations = std::collections::HashSet::new();
         for route in ROUTES {
             assert!(seen.insert((route.method, route.path)), "{} twice", route.path);
             assert!(operations.insert(route.operation), "{} twice", route.operation);
-            assert_eq!(route.auth == Auth::Open, route.path == "/health", "{}", route.path);
-            assert!(route.body_limit >= BODY_LIMIT);
+            assert_eq!(route.access == Access::Open, route.path == "/health", "{}", route.path);
+            assert_eq!(route.access == Access::Login, route.path == "/api/v1/login");
+            assert!(route.body_limit >= LOGIN_BODY_LIMIT);
         }
     }
 }

@@ -1,9 +1,9 @@
 //! `ApiState`: what every handler shares: the engine handle, the admin token's hash and a small
-//! pool of read connections to the store (queries run on blocking threads).
+//! pool of store connections (queries and audited changes run on blocking threads).
 
 use std::sync::{Arc, Mutex};
 
-use faultline_pipeline::Engine;
+use faultline_pipeline::{Engine, SecurityConfig};
 use faultline_store::{Store, StoreError};
 
 use crate::{AdminToken, ApiError};
@@ -68,6 +68,37 @@ impl ApiState {
             result.map_err(ApiError::from)
         })
         .await?
+    }
+
+    /// Runs a store change on a blocking thread with a pooled connection. Store methods that
+    /// change anything write their audit record in the same transaction, first.
+    pub(crate) async fn write<T, F>(&self, change: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
+    {
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let pooled = state.inner.readers.lock().ok().and_then(|mut pool| pool.pop());
+            let mut store = match pooled {
+                Some(store) => store,
+                None => state.inner.engine.reader()?,
+            };
+            let result = change(&mut store);
+            if result.is_ok()
+                && let Ok(mut pool) = state.inner.readers.lock()
+                && pool.len() < POOLED_READERS
+            {
+                pool.push(store);
+            }
+            result.map_err(ApiError::from)
+        })
+        .await?
+    }
+
+    /// The `[security]` settings of the configuration.
+    pub(crate) fn security(&self) -> &SecurityConfig {
+        &self.inner.engine.config().security
     }
 
     /// Fails with 404 unless `asset` is configured.

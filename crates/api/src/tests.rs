@@ -9,3 +9,5 @@ mod docs;
 mod ingest;
 mod models;
 mod stream;
+mod tls;
+mod web;

@@ -33,6 +33,73 @@ pub enum Command {
     /// Talk to equipment once and print what it sends, to check a connection before `serve`.
     #[command(subcommand)]
     Probe(ProbeCommand),
+    /// User accounts: `faultline user add NAME --role ROLE` creates the first admin (there is
+    /// no default password).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// The audit trail: `faultline audit verify` checks it for edits, deletions, reordering
+    /// and truncation.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+/// `faultline user ...`.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user. The password is read from standard input (one line) when it is not a
+    /// terminal, else prompted twice without echo.
+    Add(UserAddArgs),
+    /// List the users and their roles.
+    List(StoreArgs),
+}
+
+/// `faultline audit ...`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Verify the whole audit trail; exit 0 with a summary when intact, 1 naming the first bad
+    /// record otherwise.
+    Verify(StoreArgs),
+}
+
+/// Roles (the policy table is in docs/security.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    /// Reads assets, scores, alarms and models.
+    Viewer,
+    /// A viewer who also handles alarms and may ingest samples.
+    Operator,
+    /// An operator who also uploads and activates (signs) models and reads the audit trail.
+    Engineer,
+    /// Everything, including users and API tokens.
+    Admin,
+}
+
+/// Which store: a data directory, or the one a configuration file names.
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// Data directory of the store (as `data_dir` in the configuration).
+    #[arg(long, value_name = "DIR", conflicts_with = "config", required_unless_present = "config")]
+    pub data_dir: Option<PathBuf>,
+    /// Configuration file of `faultline serve` (its `data_dir` and `[security]` are used).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// `faultline user add`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  faultline user add alice --role admin --data-dir /var/lib/faultline\n  \
+printf '%s\\n' \"$PASSWORD\" | faultline user add scada --role operator --config serve.toml"
+)]
+pub struct UserAddArgs {
+    /// User name: 1 to 64 characters of a-z, 0-9, '.', '_' or '-'.
+    pub name: String,
+    /// Role.
+    #[arg(long, value_enum)]
+    pub role: RoleArg,
+    /// The store.
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 /// `faultline probe ...`.
@@ -132,6 +199,8 @@ pub enum LimitArg {
 #[command(
     after_help = "Examples:\n  faultline fit --input normal.csv --model line1.flm --time-col ts\n  \
 faultline fit --input d00.dat --model tep.flm --method dpca --lags 2\n\n\
+Without --method, fit writes the `default` detector (docs/detection.md); --variance, \
+--components, --lags, --confidence and --limit apply to --method pca|dpca only.\n\
 Inputs: CSV (header row, `,` or `;`), TEP .dat, Parquet; several files are stacked in order."
 )]
 pub struct FitArgs {
@@ -141,24 +210,27 @@ pub struct FitArgs {
     /// Where to write the model file.
     #[arg(long, value_name = "OUT")]
     pub model: PathBuf,
-    /// Detector.
-    #[arg(long, value_enum, default_value_t = MethodArg::Pca)]
+    /// Detector. `default` needs no tuning and takes no PCA options; before it became the
+    /// default, `pca` was (pass `--method pca` for exactly that behaviour).
+    #[arg(long, value_enum, default_value_t = MethodArg::Default)]
     pub method: MethodArg,
-    /// Keep the fewest components explaining this share of the variance.
-    #[arg(long, default_value_t = 0.90, conflicts_with = "components")]
-    pub variance: f64,
+    /// Keep the fewest components explaining this share of the variance (pca/dpca; default
+    /// 0.90).
+    #[arg(long, value_name = "F", conflicts_with = "components")]
+    pub variance: Option<f64>,
     /// Keep exactly this many components instead.
     #[arg(long, value_name = "N")]
     pub components: Option<usize>,
     /// Past samples appended to each sample (dpca only).
     #[arg(long, value_name = "L")]
     pub lags: Option<usize>,
-    /// Confidence level of the control limits.
-    #[arg(long, default_value_t = 0.99)]
-    pub confidence: f64,
-    /// Which control limit raises alarms (both are stored in the model).
-    #[arg(long, value_enum, default_value_t = LimitArg::Theoretical)]
-    pub limit: LimitArg,
+    /// Confidence level of the control limits (pca/dpca; default 0.99).
+    #[arg(long, value_name = "C")]
+    pub confidence: Option<f64>,
+    /// Which control limit raises alarms, both are stored in the model (pca/dpca; default
+    /// theoretical).
+    #[arg(long, value_enum)]
+    pub limit: Option<LimitArg>,
     /// Class label of each `--input` file, comma separated (`--method classify` only).
     #[arg(long, value_name = "K,K", value_delimiter = ',')]
     pub labels: Vec<u32>,
@@ -181,6 +253,9 @@ pub enum FormatArg {
 #[command(after_help = "Output columns (csv): index[,time],t2,t2_limit,spe,spe_limit,alarm,\
 top1,top1_contribution,top2,top2_contribution,top3,top3_contribution\n\
 Contributions are reconstruction-based, divided by each statistic's limit and summed.\n\
+A `default` model splits its combined statistic over the same columns: t2 = the larger of its \
+smoothed T² and per-channel EWMA branches, spe = its smoothed SPE branches, both against its \
+one limit (combined = the larger of the two; docs/detection.md).\n\
 --time-col and --exclude default to what the model was fitted with.")]
 pub struct ScoreArgs {
     /// Model file written by `faultline fit`.
@@ -246,6 +321,14 @@ pub struct BenchTepArgs {
     /// Folder for tep.csv (created if missing).
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub out: PathBuf,
+    /// Also write a self-contained HTML report (control charts, detection rate per fault,
+    /// contributions) to this file.
+    #[arg(long, value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
+    /// The peers' results in tep.csv columns (bench/peers writes tep_peers.csv), drawn beside
+    /// ours in the report.
+    #[arg(long, value_name = "FILE.csv", requires = "report")]
+    pub peers: Option<PathBuf>,
 }
 
 /// `faultline bench skab`.
@@ -257,6 +340,14 @@ pub struct BenchSkabArgs {
     /// Folder for skab.csv (created if missing).
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub out: PathBuf,
+    /// Also write a self-contained HTML report (score charts per file with the labelled
+    /// anomalies, F1/FAR/MAR) to this file.
+    #[arg(long, value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
+    /// The peers' results in skab.csv columns (bench/peers writes skab_peers.csv), shown beside
+    /// ours in the report.
+    #[arg(long, value_name = "FILE.csv", requires = "report")]
+    pub peers: Option<PathBuf>,
 }
 
 /// `faultline bench tep-classify`.
@@ -268,6 +359,10 @@ pub struct BenchTepClassifyArgs {
     /// Folder for tep_classify.csv (created if missing).
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub out: PathBuf,
+    /// Also write a self-contained HTML report (confusion matrix, recall per class) to this
+    /// file.
+    #[arg(long, value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
 }
 
 /// `faultline bench throughput`.

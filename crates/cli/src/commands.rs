@@ -1,19 +1,23 @@
 //! Subcommand dispatch.
 
+mod audit;
 mod bench_ingest;
 mod bench_skab;
 mod bench_tep;
 mod bench_tep_classify;
 mod bench_throughput;
 mod demo;
+mod demo_hsms;
 mod demo_offline;
 mod fit;
 mod fit_default;
 mod probe;
+mod report;
 mod score;
 mod serve;
+mod users;
 
-use crate::args::{BenchCommand, Cli, Command, ProbeCommand};
+use crate::args::{AuditCommand, BenchCommand, Cli, Command, ProbeCommand, UserCommand};
 
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -29,6 +33,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(BenchCommand::Throughput(args)) => bench_throughput::run(&args),
         Command::Bench(BenchCommand::Ingest(args)) => runtime()?.block_on(bench_ingest::run(&args)),
         Command::Probe(ProbeCommand::Hsms(args)) => runtime()?.block_on(probe::hsms(&args)),
+        Command::User(UserCommand::Add(args)) => users::add(&args),
+        Command::User(UserCommand::List(args)) => users::list(&args),
+        Command::Audit(AuditCommand::Verify(args)) => audit::verify(&args),
     }
 }
 

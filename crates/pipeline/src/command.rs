@@ -1,7 +1,7 @@
 //! Changes requested by people through the API: alarm handling and model management. Each is
 //! executed by the processor thread and audited in the same transaction.
 
-use faultline_store::ModelVersion;
+use faultline_store::{ModelVersion, Signature};
 use faultline_types::{Alarm, Timestamp};
 
 /// A change requested by a person (`actor`), with the comment they gave.
@@ -57,6 +57,10 @@ pub enum Command {
         actor: String,
         /// Why.
         comment: String,
+        /// The actor's electronic signature (the API checked the re-entered password); stored
+        /// with the activation's audit record. `None` only for activations that no person
+        /// signs.
+        signature: Option<Signature>,
     },
 }
 

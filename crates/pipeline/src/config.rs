@@ -29,6 +29,17 @@
 //!
 //! [[sinks]]
 //! kind = "log"               # one line per alarm transition on standard output
+//!
+//! [tls]                      # optional: HTTPS with rustls, TLS 1.2 and 1.3 only
+//! cert = "tls/cert.pem"
+//! key = "tls/key.pem"
+//!
+//! [security]                 # every key optional; these are the defaults
+//! max_failed_logins = 5      # within lockout_minutes, then 429 until the window passes
+//! lockout_minutes = 15
+//! session_hours = 12         # absolute session lifetime
+//! session_idle_hours = 8     # ends after this long without a request
+//! min_password_length = 12
 //! ```
 
 use std::net::SocketAddr;
@@ -61,6 +72,53 @@ pub struct Config {
     /// Where results go besides the store.
     #[serde(default)]
     pub sinks: Vec<SinkConfig>,
+    /// HTTPS: a certificate and key (PEM). Without it the API speaks plain HTTP, which is only
+    /// safe on loopback or behind a TLS-terminating proxy.
+    #[serde(default)]
+    pub tls: Option<TlsConfig>,
+    /// Logins, lockout, sessions and passwords.
+    #[serde(default)]
+    pub security: SecurityConfig,
+}
+
+/// `[tls]`: the server certificate chain and its private key, both PEM files. Served with
+/// rustls (ring provider), TLS 1.2 and 1.3 only.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// Certificate chain, leaf first (PEM).
+    pub cert: PathBuf,
+    /// Private key (PEM: PKCS#8, PKCS#1 or SEC1).
+    pub key: PathBuf,
+}
+
+/// `[security]`: every key optional.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecurityConfig {
+    /// Failed logins of one user name within `lockout_minutes` that lock it out.
+    pub max_failed_logins: u32,
+    /// The lockout window: logins are refused (429) until the oldest counted failure is this
+    /// old.
+    pub lockout_minutes: u32,
+    /// A session ends this many hours after login, whatever the activity.
+    pub session_hours: u32,
+    /// A session ends after this many hours without a request.
+    pub session_idle_hours: u32,
+    /// Shortest accepted password.
+    pub min_password_length: usize,
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        SecurityConfig {
+            max_failed_logins: 5,
+            lockout_minutes: 15,
+            session_hours: 12,
+            session_idle_hours: 8,
+            min_password_length: 12,
+        }
+    }
 }
 
 fn default_listen() -> SocketAddr {
@@ -149,6 +207,14 @@ pub enum SourceConfig {
         group_size: u32,
         /// Status variables and the channels they feed.
         channels: Vec<SvChannelConfig>,
+        /// Collection events (CEIDs) whose reports carry context, e.g. wafer start and step
+        /// change; needs `context`.
+        #[serde(default)]
+        context_events: Vec<u32>,
+        /// Variables reported with those events and the context key each value travels
+        /// under with every later sample (`{ vid = 2001, key = "lot" }`).
+        #[serde(default)]
+        context: Vec<ContextVarConfig>,
     },
     /// A data file replayed at a speed factor, for demonstrations and back-testing.
     Replay {
@@ -198,6 +264,16 @@ pub struct SvChannelConfig {
     pub svid: u32,
     /// Channel name.
     pub channel: String,
+}
+
+/// A variable of an HSMS source's event reports and the context key its value travels under.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContextVarConfig {
+    /// Variable id (VID).
+    pub vid: u32,
+    /// Context key (`lot`, `wafer`, `recipe`, `step` …).
+    pub key: String,
 }
 
 /// Where results go besides the store.
@@ -271,6 +347,20 @@ impl Config {
 
     fn validate(&self, path: &Path) -> Result<(), ConfigError> {
         let invalid = |message: String| ConfigError::Invalid { path: path.to_path_buf(), message };
+        let security = &self.security;
+        if security.max_failed_logins == 0 || security.lockout_minutes == 0 {
+            return Err(invalid(
+                "[security] max_failed_logins and lockout_minutes must be at least 1".into(),
+            ));
+        }
+        if security.session_hours == 0 || security.session_idle_hours == 0 {
+            return Err(invalid(
+                "[security] session_hours and session_idle_hours must be at least 1".into(),
+            ));
+        }
+        if security.min_password_length < 8 {
+            return Err(invalid("[security] min_password_length must be at least 8".into()));
+        }
         let mut names: Vec<&str> = self.assets.iter().map(|a| a.name.as_str()).collect();
         names.sort_unstable();
         if let Some(pair) = names.windows(2).find(|w| w[0] == w[1]) {
@@ -285,12 +375,18 @@ impl Config {
             }
         }
         for source in &self.sources {
-            if let SourceConfig::Hsms { asset, channels, .. } = source {
+            if let SourceConfig::Hsms { asset, channels, context_events, context, .. } = source {
                 if !self.assets.iter().any(|a| &a.name == asset) {
                     return Err(invalid(format!("hsms source names unknown asset `{asset}`")));
                 }
                 if channels.is_empty() {
                     return Err(invalid(format!("hsms source of `{asset}` lists no channels")));
+                }
+                if context_events.is_empty() != context.is_empty() {
+                    return Err(invalid(format!(
+                        "hsms source of `{asset}`: `context_events` and `context` go together \
+                         (the events whose reports carry the context variables)"
+                    )));
                 }
             }
             if let SourceConfig::Replay { asset, speed, .. } = source {
@@ -312,6 +408,10 @@ impl Config {
             }
         };
         resolve(&mut self.data_dir);
+        if let Some(tls) = &mut self.tls {
+            resolve(&mut tls.cert);
+            resolve(&mut tls.key);
+        }
         for asset in &mut self.assets {
             if let Some(model) = &mut asset.model {
                 resolve(model);
@@ -374,6 +474,8 @@ asset = "etch01"
 address = "10.0.0.5:5000"
 period_ms = 100
 channels = [{ svid = 1001, channel = "pressure" }]
+context_events = [3001]
+context = [{ vid = 2001, key = "lot" }]
 [[sinks]]
 kind = "log"
 "#,
@@ -382,11 +484,37 @@ kind = "log"
         assert!(
             matches!(&config.sources[2], SourceConfig::Hsms { period_ms: 100, channels, .. } if channels[0].svid == 1001)
         );
+        assert!(matches!(
+            &config.sources[2],
+            SourceConfig::Hsms { context_events, context, .. }
+                if context_events == &[3001] && context[0].key == "lot"
+        ));
         assert_eq!(config.listen.port(), 9000);
         assert_eq!(config.alarms.persistence_n, 2);
         assert_eq!(config.assets[0].channels[0].high, Some(200.0));
         assert!(matches!(config.sources[0], SourceConfig::Mqtt { port: 1884, .. }));
         assert!(matches!(config.sources[1], SourceConfig::Replay { .. }));
+    }
+
+    #[test]
+    fn security_and_tls_have_safe_defaults_and_are_checked() {
+        let config = parse("data_dir = \"d\"\n").unwrap();
+        assert_eq!(config.security, SecurityConfig::default());
+        assert_eq!((config.security.max_failed_logins, config.security.lockout_minutes), (5, 15));
+        assert!(config.tls.is_none());
+        let config = parse(
+            "data_dir = \"d\"\n[tls]\ncert = \"c.pem\"\nkey = \"k.pem\"\n[security]\n\
+             max_failed_logins = 3\nsession_hours = 2\n",
+        )
+        .unwrap();
+        assert_eq!(config.tls.unwrap().cert, PathBuf::from("c.pem"));
+        assert_eq!((config.security.max_failed_logins, config.security.lockout_minutes), (3, 15));
+        let err = parse("data_dir = \"d\"\n[security]\nmin_password_length = 4\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("min_password_length"), "{err}");
+        let err = parse("data_dir = \"d\"\n[tls]\ncert = \"c.pem\"\n").unwrap_err().to_string();
+        assert!(err.contains("key"), "{err}");
     }
 
     #[test]

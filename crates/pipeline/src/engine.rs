@@ -130,10 +130,9 @@ impl Engine {
         let (input, queue) = mpsc::channel(INPUT_QUEUE);
         let status = Arc::new(RwLock::new(Vec::new()));
         let state = processor::State::open(&config, metrics.clone(), live.clone(), status.clone())?;
-        let acks = processor::spawn_acker();
         std::thread::Builder::new()
             .name("faultline-processor".into())
-            .spawn(move || processor::run(state, queue, acks))
+            .spawn(move || processor::run(state, queue))
             .map_err(|e| EngineError::Source(format!("cannot start the processor thread: {e}")))?;
         let engine = Engine {
             inner: Arc::new(Inner {
@@ -218,6 +217,11 @@ impl Engine {
 
     pub(crate) async fn send(&self, input: Input) -> Result<(), EngineError> {
         self.inner.input.send(input).await.map_err(|_| EngineError::Stopped)
+    }
+
+    /// Resolves once the processor has stopped (after [`Engine::shutdown`], or a failure).
+    pub(crate) async fn stopped(&self) {
+        self.inner.input.closed().await;
     }
 
     /// Executes a command (alarm handling, model management) and its audit record.

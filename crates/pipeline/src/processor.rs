@@ -208,24 +208,8 @@ fn audit(
         old_value,
         new_value,
         reason,
+        signature: None,
     }
-}
-
-/// Starts the task that sends MQTT acknowledgements (they are async; the processor is not).
-pub(crate) fn spawn_acker() -> mpsc::UnboundedSender<AckHandle> {
-    let (tx, mut rx) = mpsc::unbounded_channel::<AckHandle>();
-    tokio::spawn(async move {
-        while let Some(handle) = rx.recv().await {
-            // A failed PUBACK means the connection dropped: the broker redelivers the message
-            // and the journal recognises it as a duplicate. Nothing is lost either way.
-            if let Err(error) = handle.ack().await {
-                eprintln!(
-                    "faultline: MQTT acknowledgement not sent ({error}); the broker will redeliver"
-                );
-            }
-        }
-    });
-    tx
 }
 
 /// Connects to the broker and forwards its messages to the processor.
@@ -233,8 +217,14 @@ pub(crate) async fn spawn_mqtt(engine: Engine, config: MqttConfig) -> Result<(),
     let (source, mut messages) =
         MqttSource::start(config).await.map_err(|e| EngineError::Source(e.to_string()))?;
     tokio::spawn(async move {
-        let _keep_connected = source;
-        while let Some(message) = messages.recv().await {
+        loop {
+            // Once the processor has stopped, disconnect at once rather than at the next
+            // message: unacknowledged messages stay with the broker for the next start.
+            let message = tokio::select! {
+                message = messages.recv() => message,
+                () = engine.stopped() => None,
+            };
+            let Some(message) = message else { break };
             let item = parse_topic(&message.topic)
                 .and_then(|topic| decode_sample(&topic.asset, &message.payload));
             let input = Input::Samples {
@@ -246,16 +236,13 @@ pub(crate) async fn spawn_mqtt(engine: Engine, config: MqttConfig) -> Result<(),
                 break;
             }
         }
+        source.stop().await;
     });
     Ok(())
 }
 
 /// The processor loop: runs until shutdown or until every sender is gone.
-pub(crate) fn run(
-    mut state: State,
-    mut queue: mpsc::Receiver<Input>,
-    acks: mpsc::UnboundedSender<AckHandle>,
-) {
+pub(crate) fn run(mut state: State, mut queue: mpsc::Receiver<Input>) {
     let mut pending: Vec<Input> = Vec::with_capacity(MAX_GROUP);
     while let Some(first) = queue.blocking_recv() {
         pending.push(first);
@@ -270,7 +257,7 @@ pub(crate) fn run(
             match input {
                 Input::Samples { items, received, ack } => group.push((items, received, ack)),
                 other => {
-                    state.commit_group(std::mem::take(&mut group), &acks);
+                    state.commit_group(std::mem::take(&mut group));
                     match other {
                         Input::Command { command, reply } => {
                             let outcome = state.execute(command);
@@ -286,7 +273,7 @@ pub(crate) fn run(
                 }
             }
         }
-        state.commit_group(group, &acks);
+        state.commit_group(group);
     }
 }
 
@@ -295,7 +282,7 @@ type Group = Vec<(Vec<Result<Sample, Rejected>>, Instant, Ack)>;
 impl State {
     /// Journals every acceptable sample of the group in one transaction, acknowledges, then
     /// scores what was stored.
-    fn commit_group(&mut self, group: Group, acks: &mpsc::UnboundedSender<AckHandle>) {
+    fn commit_group(&mut self, group: Group) {
         if group.is_empty() {
             return;
         }
@@ -354,9 +341,12 @@ impl State {
         for ((_, _, ack), report) in group.into_iter().zip(reports) {
             match ack {
                 Ack::Mqtt(handle) => {
-                    if acks.send(handle).is_err() {
+                    // Queues the PUBACK without waiting. It fails only when the MQTT source
+                    // has stopped; the broker then redelivers and the journal drops the copy.
+                    if let Err(error) = handle.ack() {
                         eprintln!(
-                            "faultline: acknowledgement task stopped; the broker will redeliver"
+                            "faultline: MQTT acknowledgement not sent ({error}); the broker will \
+                             redeliver"
                         );
                     }
                 }
@@ -480,8 +470,8 @@ impl State {
             Command::UploadModel { asset, bytes, actor, comment } => {
                 self.upload_model(&asset, &bytes, &actor, comment)
             }
-            Command::ActivateModel { asset, version, actor, comment } => {
-                self.activate_model(&asset, version, &actor, comment)
+            Command::ActivateModel { asset, version, actor, comment, signature } => {
+                self.activate_model(&asset, version, &actor, comment, signature)
             }
         };
         self.publish_status();
@@ -553,6 +543,7 @@ impl State {
         version: u32,
         actor: &str,
         comment: String,
+        signature: Option<faultline_store::Signature>,
     ) -> Result<CommandOutcome, CommandError> {
         let index = self
             .asset_index(asset)
@@ -563,8 +554,9 @@ impl State {
             CommandError::NotFound(format!("model version {version} of `{asset}`"))
         })?;
         let old = models.iter().find(|m| m.active).map(|m| m.version.to_string());
-        let event =
+        let mut event =
             audit(actor, "model.activate", asset, old, Some(version.to_string()), Some(comment));
+        event.signature = signature.clone();
         self.store
             .activate_model(asset, version, &event)
             .map_err(|e| CommandError::Store(e.to_string()))?;
@@ -575,6 +567,10 @@ impl State {
             .ok_or_else(|| CommandError::Store("activated model not readable".into()))?;
         let file = decode_model(&bytes, "registry").map_err(CommandError::Invalid)?;
         self.assets[index].install(version, file);
-        Ok(CommandOutcome::Model(faultline_store::ModelVersion { active: true, ..target }))
+        Ok(CommandOutcome::Model(faultline_store::ModelVersion {
+            active: true,
+            activation: signature,
+            ..target
+        }))
     }
 }

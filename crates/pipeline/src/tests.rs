@@ -130,3 +130,40 @@ async fn the_replay_source_feeds_every_row_of_a_file() {
     assert_eq!(stored, 300);
     engine.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_default_model_raises_an_alarm_naming_the_shifted_channel() {
+    let dir = tempfile::tempdir().unwrap();
+    let plant = plant();
+    let normal = plant.normal_run(2_000, 1);
+    let file = faultline_train::fit_default_model(&normal, TrainingSummary::default()).unwrap();
+    let model = dir.path().join("default.flm");
+    file.save(&model).unwrap();
+    let text = format!(
+        "data_dir = \"{}\"\n[[assets]]\nname = \"line\"\nmodel = \"{}\"\n",
+        dir.path().join("data").display(),
+        model.display()
+    );
+    let engine =
+        Engine::start(Config::parse(&text, Path::new("test.toml")).unwrap()).await.unwrap();
+    let mut batch = samples(&plant.normal_run(200, 3), "line", 0);
+    batch.extend(samples(&faulty(&plant, 100, 4), "line", 200_000_000));
+    let report = engine.ingest_samples(batch).await.unwrap();
+    assert_eq!(report.accepted, 300);
+    let reader = engine.reader().unwrap();
+    let alarm = wait_for("an alarm", || reader.open_alarms().ok()?.into_iter().next()).await;
+    assert_eq!(alarm.asset, "line");
+    assert!(alarm.raised_at.0 >= 200_000_000, "raised before the fault: {alarm:?}");
+    assert!(!alarm.contributors.is_empty(), "{alarm:?}");
+    assert_eq!(alarm.contributors[0].channel, "ch3", "{alarm:?}");
+    assert!(alarm.contributors[0].value > 0.0, "{alarm:?}");
+    // Every sample is scored but the warm-up one(s) of differenced channels.
+    let expected = 300 - file.parameters.warm_up() as u64;
+    let scored = wait_for("every scored row", || {
+        let m = engine.metrics();
+        (m.scored >= expected).then_some(m.scored)
+    })
+    .await;
+    assert_eq!(scored, expected);
+    engine.shutdown().await;
+}

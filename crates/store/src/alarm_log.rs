@@ -10,7 +10,7 @@ use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, params, params_from_iter};
 
 use crate::db::{signed, sql, sql_limit, unsigned, write_tx};
-use crate::events::insert_event;
+use crate::events::{commit_audited, insert_event};
 use crate::{Event, Store, StoreError};
 
 /// Which alarms [`Store::alarms`] returns.
@@ -77,7 +77,7 @@ impl Store {
                 ])
             })
             .map_err(&err)?;
-        tx.commit().map_err(&err)?;
+        commit_audited(tx, path, &what)?;
         Ok(unsigned(event_id))
     }
 

@@ -25,14 +25,15 @@ use crate::StoreError;
 /// Name of the database file inside the data directory.
 pub const DB_FILE: &str = "faultline.db";
 /// The schema version this build creates and reads (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 /// `PRAGMA application_id` of a faultline store (`FLT1`), so a foreign SQLite file is never
 /// mistaken for one.
 pub const APPLICATION_ID: i64 = 0x464C_5431;
 /// How long a handle waits for another handle's write lock before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Version 1 of the schema. `docs/storage.md` describes it; changing it means a new version.
+/// Version 1 of the schema. `docs/storage.md` describes it; a fresh file gets it and then the
+/// migration to version 2, so fresh and migrated files are the same.
 ///
 /// Tables are `STRICT`, so a value of the wrong type is an error instead of being stored as
 /// text. Uniqueness lives in the schema, not in Rust, so it holds for every handle at once:
@@ -112,6 +113,50 @@ CREATE TABLE settings (
 ) STRICT;
 ";
 
+/// The migration from version 1 to 2: electronic signatures on audit events, an index for
+/// per-target audit queries (the login lockout count), users, sessions and API tokens.
+///
+/// Secrets are never stored: users keep an Argon2id PHC string, sessions and tokens only the
+/// SHA-256 of the random value their holder has. Role names are checked by the file itself so
+/// that no handle can store a role the policy table does not know.
+const MIGRATE_V1_TO_V2: &str = "
+ALTER TABLE events ADD COLUMN signer TEXT;
+ALTER TABLE events ADD COLUMN signed_at_ns INTEGER;
+ALTER TABLE events ADD COLUMN meaning TEXT;
+CREATE INDEX events_by_target ON events (target, action, id);
+
+CREATE TABLE users (
+    name          TEXT    PRIMARY KEY CHECK (name <> ''),
+    role          TEXT    NOT NULL CHECK (role IN ('viewer', 'operator', 'engineer', 'admin')),
+    password_hash TEXT    NOT NULL CHECK (password_hash LIKE '$argon2id$%'),
+    disabled      INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+    created_at_ns INTEGER NOT NULL,
+    event_id      INTEGER NOT NULL REFERENCES events (id)
+) STRICT;
+
+CREATE TABLE sessions (
+    token_sha256  BLOB    PRIMARY KEY CHECK (length(token_sha256) = 32),
+    username      TEXT    NOT NULL REFERENCES users (name),
+    created_at_ns INTEGER NOT NULL,
+    last_seen_ns  INTEGER NOT NULL,
+    expires_at_ns INTEGER NOT NULL,             -- absolute end; idle end is checked by the API
+    revoked       INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1))
+) STRICT;
+CREATE INDEX sessions_by_user ON sessions (username);
+
+CREATE TABLE api_tokens (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    token_sha256  BLOB    NOT NULL UNIQUE CHECK (length(token_sha256) = 32),
+    username      TEXT    NOT NULL REFERENCES users (name),
+    role          TEXT    NOT NULL CHECK (role IN ('viewer', 'operator', 'engineer', 'admin')),
+    label         TEXT    NOT NULL,
+    created_at_ns INTEGER NOT NULL,
+    expires_at_ns INTEGER,
+    revoked       INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1)),
+    event_id      INTEGER NOT NULL REFERENCES events (id)
+) STRICT;
+";
+
 /// faultline's embedded store: the sample journal, scores, alarms, the audit trail, the model
 /// registry and settings, in one SQLite file.
 ///
@@ -147,7 +192,12 @@ impl Store {
         } else {
             check_application_id(&conn, &path)?;
         }
-        Ok(Store { conn, path })
+        if found < SCHEMA_VERSION {
+            migrate(&mut conn, &path)?;
+        }
+        let store = Store { conn, path };
+        store.ensure_anchor(found < SCHEMA_VERSION)?;
+        Ok(store)
     }
 
     /// The database file.
@@ -208,7 +258,7 @@ fn create_schema(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(&err)?;
     match user_version(&tx, path)? {
         0 => {}
-        SCHEMA_VERSION => return check_application_id(&tx, path),
+        1..=SCHEMA_VERSION => return check_application_id(&tx, path),
         found => return Err(StoreError::UnsupportedVersion { path: path.to_path_buf(), found }),
     }
     let tables: i64 =
@@ -218,9 +268,24 @@ fn create_schema(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     }
     tx.execute_batch(SCHEMA_V1).map_err(&err)?;
     tx.execute_batch(&format!(
-        "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {SCHEMA_VERSION};"
+        "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = 1;"
     ))
     .map_err(&err)?;
+    tx.commit().map_err(&err)
+}
+
+/// Brings a version-1 file to version 2 in one transaction. The version is re-read under the
+/// write lock, so two handles opening an old file at once migrate it exactly once.
+fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let err = sql(path, "migrate the schema from version 1 to 2");
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(&err)?;
+    match user_version(&tx, path)? {
+        1 => {}
+        SCHEMA_VERSION => return Ok(()),
+        found => return Err(StoreError::UnsupportedVersion { path: path.to_path_buf(), found }),
+    }
+    tx.execute_batch(MIGRATE_V1_TO_V2).map_err(&err)?;
+    tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};")).map_err(&err)?;
     tx.commit().map_err(&err)
 }
 
@@ -254,7 +319,7 @@ mod tests {
     use crate::testutil::*;
 
     #[test]
-    fn fresh_directory_gets_version_1_in_wal_with_full_sync() {
+    fn fresh_directory_gets_version_2_in_wal_with_full_sync() {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("nested/data");
         let store = Store::open(&data).unwrap();
@@ -269,7 +334,7 @@ mod tests {
         assert_eq!(pragma("journal_mode"), "Text(\"wal\")");
         assert_eq!(pragma("synchronous"), "Integer(2)"); // FULL
         assert_eq!(pragma("foreign_keys"), "Integer(1)");
-        assert_eq!(pragma("user_version"), "Integer(1)");
+        assert_eq!(pragma("user_version"), "Integer(2)");
         drop(store);
         // Reopening an existing store keeps it.
         Store::open(&data).unwrap();
@@ -279,11 +344,11 @@ mod tests {
     fn newer_schema_version_is_refused_with_a_clear_message() {
         let dir = tempfile::tempdir().unwrap();
         drop(Store::open(dir.path()).unwrap());
-        raw(dir.path()).execute_batch("PRAGMA user_version = 2").unwrap();
+        raw(dir.path()).execute_batch("PRAGMA user_version = 3").unwrap();
         let err = Store::open(dir.path()).unwrap_err();
-        assert!(matches!(err, StoreError::UnsupportedVersion { found: 2, .. }), "{err}");
+        assert!(matches!(err, StoreError::UnsupportedVersion { found: 3, .. }), "{err}");
         let message = err.to_string();
-        assert!(message.contains("faultline.db") && message.contains("version 2"), "{message}");
+        assert!(message.contains("faultline.db") && message.contains("version 3"), "{message}");
         assert!(!message.contains('\n'), "{message}");
     }
 
@@ -318,14 +383,19 @@ mod tests {
     }
 
     /// The stored version-1 store (written by this crate when version 1 was made) must keep
-    /// opening and reading: a schema or payload change that breaks it has to bump
-    /// `SCHEMA_VERSION` deliberately, with a migration.
+    /// opening and reading: opening migrates it to version 2 (and anchors its audit trail), and
+    /// everything it held still reads and verifies.
     #[test]
-    fn stored_v1_fixture_still_reads() {
+    fn stored_v1_fixture_migrates_and_still_reads() {
         let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/store_v1.db");
         let dir = tempfile::tempdir().unwrap();
         fs::copy(&fixture, dir.path().join(DB_FILE)).unwrap();
         let mut store = Store::open(dir.path()).unwrap();
+        let version: i64 = store.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        assert!(dir.path().join(crate::anchor::ANCHOR_FILE).exists());
+        assert_eq!(store.audit_report().unwrap().anchored_id, Some(6));
+        assert!(store.users().unwrap().is_empty());
         use faultline_types::{AlarmState, Timestamp};
         let ts = Timestamp::from_nanos;
 
@@ -351,5 +421,8 @@ mod tests {
         assert_eq!(next[0], crate::AppendOutcome::Stored { seq: 4 });
         store.append_event(&event("config.load")).unwrap();
         assert_eq!(store.verify_events().unwrap(), 7);
+        drop(store);
+        // A second open finds version 2 and changes nothing.
+        assert_eq!(Store::open(dir.path()).unwrap().verify_events().unwrap(), 7);
     }
 }

@@ -81,16 +81,24 @@ pub enum StoreError {
         /// What is wrong with it.
         reason: String,
     },
-    /// The audit trail's hash chain is broken at an event: an event was edited, removed or
-    /// reordered.
-    #[error(
-        "{path}: audit event {id} does not match the hash chain (an event was edited, removed or reordered)"
-    )]
+    /// The audit trail is damaged: an event was edited, removed, reordered or cut off (or the
+    /// anchor file is missing).
+    #[error("{path}: the audit trail is damaged at record {id}: {reason}")]
     AuditChain {
         /// The database file.
         path: PathBuf,
-        /// The first event whose hash does not verify.
+        /// The first bad record (0 when the damage is not one record, such as a lost anchor).
         id: u64,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The record to create exists already (for example a user name that is taken).
+    #[error("{path}: {what} exists already")]
+    Exists {
+        /// The database file.
+        path: PathBuf,
+        /// What exists, for example `user alice`.
+        what: String,
     },
     /// A referenced record does not exist, for example an unknown model version.
     #[error("{path}: {what} does not exist")]

@@ -1,13 +1,18 @@
-//! The audit trail: who changed what, when, from which value to which, and why.
+//! The audit trail: who changed what, when, from which value to which, and why; and for
+//! electronically signed records, who signed, when, and what the signature means.
 //!
-//! Every change of an alarm, model or setting writes its [`Event`] in the same transaction as
-//! the change, and writes it *first*: if the event cannot be written (for example an empty
-//! actor, refused by a CHECK constraint), the transaction rolls back and the change does not
-//! happen.
+//! Every change of an alarm, model, user, role or setting writes its [`Event`] in the same
+//! transaction as the change, and writes it *first*: if the event cannot be written (for
+//! example an empty actor, refused by a CHECK constraint), the transaction rolls back and the
+//! change does not happen.
 //!
 //! Events are append-only (triggers refuse UPDATE and DELETE) and hash-chained: each row's
-//! `hash` is SHA-256 over the previous row's hash and the event's fields, so editing, removing
-//! or reordering an event breaks the chain at that point, and [`Store::verify_events`] names it.
+//! `hash` is SHA-256 over the previous row's hash and the event's fields, signature included,
+//! so editing, removing or reordering an event breaks the chain at that point, and a signature
+//! copied onto another record does not verify there. Ids are consecutive from 1, so a removed
+//! record is named by its own id. After each commit the newest id and hash are written to the
+//! anchor file (`anchor.rs`), which is what detects a trail cut off at the end.
+//! [`Store::audit_report`] checks all of it and names the first bad record.
 
 use std::path::Path;
 
@@ -16,6 +21,7 @@ use rusqlite::{OptionalExtension, Row, Transaction, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::anchor::{self, Anchor};
 use crate::db::{signed, sql, sql_limit, unsigned, write_tx};
 use crate::{Store, StoreError};
 
@@ -37,10 +43,27 @@ pub struct Event {
     pub new_value: Option<String>,
     /// The reason given by the actor.
     pub reason: Option<String>,
+    /// The electronic signature given with the change (model activation), bound to this
+    /// record by the hash chain.
+    #[serde(default)]
+    pub signature: Option<Signature>,
+}
+
+/// An electronic signature (21 CFR Part 11 style): the signer re-entered their password, and
+/// states what the signature means. The store records it; checking the password is the
+/// caller's job, before the change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signature {
+    /// The signer's user name (the record's actor).
+    pub signer: String,
+    /// When the signature was given.
+    pub signed_at: Timestamp,
+    /// What the signature means, for example `approved`.
+    pub meaning: String,
 }
 
 impl Event {
-    /// An event without old value, new value or reason.
+    /// An event without old value, new value, reason or signature.
     pub fn new(
         at: Timestamp,
         actor: impl Into<String>,
@@ -55,25 +78,48 @@ impl Event {
             old_value: None,
             new_value: None,
             reason: None,
+            signature: None,
         }
     }
 }
 
+/// The outcome of [`Store::audit_report`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditReport {
+    /// Records that verified before the first bad one (all of them when intact).
+    pub records: u64,
+    /// The id of the first bad record: edited, missing, out of place or cut off. `None` when
+    /// intact, and also when the damage is not one record (a missing anchor).
+    pub first_bad: Option<u64>,
+    /// What is wrong, in one line; `None` when intact.
+    pub detail: Option<String>,
+    /// The newest record id the anchor vouches for (`None` when there is no anchor).
+    pub anchored_id: Option<u64>,
+}
+
+impl AuditReport {
+    /// Whether the trail is intact.
+    pub fn ok(&self) -> bool {
+        self.detail.is_none()
+    }
+}
+
 const INSERT: &str = "INSERT INTO events \
-     (at_ns, actor, action, target, old_value, new_value, reason, hash) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
-const LAST_HASH: &str = "SELECT hash FROM events ORDER BY id DESC LIMIT 1";
-const COLUMNS: &str = "SELECT id, at_ns, actor, action, target, old_value, new_value, reason";
+     (at_ns, actor, action, target, old_value, new_value, reason, signer, signed_at_ns, meaning, \
+      hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+const LAST: &str = "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1";
+const COLUMNS: &str = "SELECT id, at_ns, actor, action, target, old_value, new_value, reason, \
+     signer, signed_at_ns, meaning";
 
 impl Store {
     /// Appends an audit event on its own (for changes whose state lives outside the store, such
-    /// as loading a config file) and returns its id.
+    /// as loading a config file, and for logins and denials) and returns its id.
     pub fn append_event(&mut self, event: &Event) -> Result<u64, StoreError> {
         const WHAT: &str = "append an audit event";
         let path = &self.path;
         let tx = write_tx(&mut self.conn, path, WHAT)?;
         let id = insert_event(&tx, path, event, WHAT)?;
-        tx.commit().map_err(sql(path, WHAT))?;
+        commit_audited(tx, path, WHAT)?;
         Ok(unsigned(id))
     }
 
@@ -95,33 +141,303 @@ impl Store {
         rows.map(|row| row.map(|(id, event)| (unsigned(id), event)).map_err(&err)).collect()
     }
 
-    /// Recomputes the audit trail's hash chain from the first event on and returns how many
-    /// events it verified; the first event that does not match is [`StoreError::AuditChain`].
-    pub fn verify_events(&self) -> Result<u64, StoreError> {
-        let err = sql(&self.path, "verify the audit trail");
+    /// Up to `limit` events with an id below `before_id` (below the end when `None`), newest
+    /// first, with their ids.
+    pub fn events_newest(
+        &self,
+        limit: usize,
+        before_id: Option<u64>,
+    ) -> Result<Vec<(u64, Event)>, StoreError> {
+        let err = sql(&self.path, "read audit events");
         let mut stmt = self
             .conn
-            .prepare_cached(&format!("{COLUMNS}, hash FROM events ORDER BY id"))
+            .prepare_cached(&format!(
+                "{COLUMNS} FROM events WHERE id < ?1 ORDER BY id DESC LIMIT ?2"
+            ))
             .map_err(&err)?;
-        let rows =
-            stmt.query_map([], |r| Ok((read_event(r)?, r.get::<_, Vec<u8>>(8)?))).map_err(&err)?;
-        let mut prev = [0u8; 32];
-        let mut count = 0;
-        for row in rows {
-            let ((id, event), hash) = row.map_err(&err)?;
-            let expected = chain_hash(&prev, &event);
-            if hash[..] != expected[..] {
-                return Err(StoreError::AuditChain { path: self.path.clone(), id: unsigned(id) });
-            }
-            prev = expected;
-            count += 1;
+        let before = before_id.map_or(i64::MAX, signed);
+        let rows = stmt.query_map(params![before, sql_limit(limit)], read_event).map_err(&err)?;
+        rows.map(|row| row.map(|(id, event)| (unsigned(id), event)).map_err(&err)).collect()
+    }
+
+    /// The times of the failed password checks of `username` (`login.failure`, and
+    /// `signature.failure` for a wrong password given with an electronic signature) at or
+    /// after `since` that came after its last successful login: the lockout count. They are
+    /// audited on target `user/<name>`, so the audit trail is the only record of them.
+    pub fn failed_logins(
+        &self,
+        username: &str,
+        since: Timestamp,
+    ) -> Result<Vec<Timestamp>, StoreError> {
+        let err = sql(&self.path, "count failed logins");
+        let target = format!("user/{username}");
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT at_ns FROM events WHERE target = ?1 \
+                 AND action IN ('login.failure', 'signature.failure') \
+                 AND at_ns >= ?2 AND id > coalesce((SELECT max(id) FROM events \
+                 WHERE target = ?1 AND action = 'login.success'), 0) ORDER BY id",
+            )
+            .map_err(&err)?;
+        let rows = stmt
+            .query_map(params![target, since.as_nanos()], |r| r.get(0).map(Timestamp::from_nanos))
+            .map_err(&err)?;
+        rows.map(|row| row.map_err(&err)).collect()
+    }
+
+    /// Recomputes the audit trail's hash chain from the first event on and returns how many
+    /// events it verified; the first bad record is [`StoreError::AuditChain`].
+    pub fn verify_events(&self) -> Result<u64, StoreError> {
+        let report = self.audit_report()?;
+        match report.detail {
+            None => Ok(report.records),
+            Some(reason) => Err(StoreError::AuditChain {
+                path: self.path.clone(),
+                id: report.first_bad.unwrap_or_default(),
+                reason,
+            }),
         }
-        Ok(count)
+    }
+
+    /// Checks the whole audit trail: ids consecutive from 1, every hash in the chain, every
+    /// signature signed by the record's actor, the anchor's record present with the anchored
+    /// hash, and every model version pointing at its own upload and activation records. Names
+    /// the first bad record. `Err` only when the file cannot be read at all.
+    pub fn audit_report(&self) -> Result<AuditReport, StoreError> {
+        // The anchor first: it is written after commits, so read before the snapshot it can
+        // only be behind what the snapshot holds, never ahead.
+        let anchor = anchor::read(&self.path);
+        let err = sql(&self.path, "verify the audit trail");
+        let tx = self.conn.unchecked_transaction().map_err(&err)?;
+        let mut report = verify_chain(&tx, &self.path, anchor.as_ref().ok().copied().flatten())?;
+        let anchored = anchor.as_ref().ok().copied().flatten();
+        report.anchored_id = anchored.map(|a| a.id);
+        if report.ok() {
+            match anchor {
+                Err(reason) => report.detail = Some(reason),
+                Ok(None) if report.records > 0 => {
+                    report.detail = Some(format!(
+                        "the anchor file {} is missing, so a cut-off end of the trail cannot be \
+                         ruled out",
+                        anchor::ANCHOR_FILE
+                    ))
+                }
+                _ => {}
+            }
+        }
+        if report.ok()
+            && let Some((id, detail)) = check_model_links(&tx, &self.path)?
+        {
+            report.first_bad = Some(id);
+            report.detail = Some(detail);
+        }
+        tx.finish().map_err(&err)?;
+        Ok(report)
+    }
+
+    /// Writes the anchor for the newest record if there is none yet: always for a store this
+    /// open created or migrated, otherwise only while the trail is empty (a crash right after
+    /// the schema was created). An existing anchor is never replaced here, and a deleted one is
+    /// not recreated for a trail that has records: verification reports it instead.
+    pub(crate) fn ensure_anchor(&self, created_or_migrated: bool) -> Result<(), StoreError> {
+        if !matches!(anchor::read(&self.path), Ok(None)) {
+            return Ok(());
+        }
+        let last = last_event(&self.conn, &self.path, "anchor the audit trail")?;
+        if !created_or_migrated && last.id != 0 {
+            return Ok(());
+        }
+        anchor::write(&self.path, last)
+            .map_err(|error| StoreError::Io { path: anchor::anchor_path(&self.path), error })
     }
 }
 
+/// Walks the chain in id order.
+fn verify_chain(
+    tx: &rusqlite::Transaction<'_>,
+    path: &Path,
+    anchor: Option<Anchor>,
+) -> Result<AuditReport, StoreError> {
+    let err = sql(path, "verify the audit trail");
+    let mut stmt =
+        tx.prepare_cached(&format!("{COLUMNS}, hash FROM events ORDER BY id")).map_err(&err)?;
+    let rows =
+        stmt.query_map([], |r| Ok((read_event(r)?, r.get::<_, Vec<u8>>(11)?))).map_err(&err)?;
+    let mut prev = [0u8; 32];
+    let mut last_id = 0u64;
+    let mut report = AuditReport { records: 0, first_bad: None, detail: None, anchored_id: None };
+    fn fail(report: &mut AuditReport, id: u64, detail: String) {
+        report.first_bad = Some(id);
+        report.detail = Some(detail);
+    }
+    for row in rows {
+        let ((id, event), hash) = match row {
+            Ok(row) => row,
+            Err(e) => {
+                // A value of the wrong type in a column: an edit outside faultline.
+                fail(
+                    &mut report,
+                    last_id + 1,
+                    format!("record {} is unreadable: {e}", last_id + 1),
+                );
+                return Ok(report);
+            }
+        };
+        let id = unsigned(id);
+        if id != last_id + 1 {
+            let missing = last_id + 1;
+            fail(
+                &mut report,
+                missing,
+                format!("record {missing} is missing (the ids jump from {last_id} to {id})"),
+            );
+            return Ok(report);
+        }
+        let expected = chain_hash(&prev, &event);
+        if hash[..] != expected[..] {
+            fail(
+                &mut report,
+                id,
+                format!(
+                    "record {id} does not match the hash chain: it was edited, or records \
+                     were removed or reordered at this point"
+                ),
+            );
+            return Ok(report);
+        }
+        if let Some(signature) = &event.signature
+            && (signature.signer != event.actor || signature.meaning.trim().is_empty())
+        {
+            fail(
+                &mut report,
+                id,
+                format!("record {id} carries a signature that is not its actor's"),
+            );
+            return Ok(report);
+        }
+        if let Some(anchor) = anchor
+            && anchor.id == id
+            && anchor.hash != expected
+        {
+            fail(
+                &mut report,
+                id,
+                format!(
+                    "record {id} differs from the anchored record: the trail was rewritten from \
+                     here or earlier"
+                ),
+            );
+            return Ok(report);
+        }
+        prev = expected;
+        last_id = id;
+        report.records += 1;
+    }
+    // The end the trail must reach: the anchor, and every record another table points at (an
+    // alarm, model, setting, user or token row names the event that created it).
+    let referenced: Option<i64> = tx
+        .query_row(
+            "SELECT max(id) FROM (SELECT max(event_id) AS id FROM alarms \
+             UNION ALL SELECT max(event_id) FROM models \
+             UNION ALL SELECT max(activated_event_id) FROM models \
+             UNION ALL SELECT max(event_id) FROM settings \
+             UNION ALL SELECT max(event_id) FROM users \
+             UNION ALL SELECT max(event_id) FROM api_tokens)",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(&err)?;
+    let end = anchor.map_or(0, |a| a.id).max(referenced.map_or(0, unsigned));
+    if end > last_id {
+        let first = last_id + 1;
+        fail(
+            &mut report,
+            first,
+            format!(
+                "records {first} to {end} are missing: the trail was cut off after record \
+                 {last_id}"
+            ),
+        );
+    }
+    Ok(report)
+}
+
+/// Every model version must point at an upload record and (when activated) an activation record
+/// of its own asset: a signed activation record re-pointed at another version is caught here.
+fn check_model_links(
+    tx: &rusqlite::Transaction<'_>,
+    path: &Path,
+) -> Result<Option<(u64, String)>, StoreError> {
+    let err = sql(path, "verify model records");
+    let mut stmt = tx
+        .prepare_cached(
+            "SELECT m.asset, m.version, e.id, e.action, e.new_value, 'activated' FROM models m \
+             JOIN events e ON e.id = m.activated_event_id \
+             UNION ALL SELECT m.asset, m.version, e.id, e.action, NULL, 'uploaded' \
+             FROM models m JOIN events e ON e.id = m.event_id ORDER BY 3",
+        )
+        .map_err(&err)?;
+    let mut rows = stmt.query([]).map_err(&err)?;
+    while let Some(row) = rows.next().map_err(&err)? {
+        let asset: String = row.get(0).map_err(&err)?;
+        let version: i64 = row.get(1).map_err(&err)?;
+        let id = unsigned(row.get(2).map_err(&err)?);
+        let action: String = row.get(3).map_err(&err)?;
+        let new_value: Option<String> = row.get(4).map_err(&err)?;
+        let link: String = row.get(5).map_err(&err)?;
+        let expected = if link == "activated" { "model.activate" } else { "model.upload" };
+        // An activation record names the version it activated (`3` or `v3`).
+        let names_version = new_value
+            .as_deref()
+            .is_none_or(|v| v.trim_start_matches('v') == version.to_string() || link == "uploaded");
+        if action != expected || !names_version {
+            return Ok(Some((
+                id,
+                format!(
+                    "model {asset} v{version} claims record {id} as its {link} record, but \
+                     record {id} is {action} {}",
+                    new_value.unwrap_or_default()
+                ),
+            )));
+        }
+    }
+    Ok(None)
+}
+
+/// The newest record as an anchor (id 0 and a zero hash when there is none).
+fn last_event(conn: &rusqlite::Connection, path: &Path, what: &str) -> Result<Anchor, StoreError> {
+    let last: Option<(i64, Vec<u8>)> = conn
+        .prepare_cached(LAST)
+        .and_then(|mut s| s.query_row([], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+        .map_err(sql(path, what))?;
+    Ok(match last {
+        Some((id, hash)) => {
+            Anchor { id: unsigned(id), hash: hash.as_slice().try_into().unwrap_or([0u8; 32]) }
+        }
+        None => Anchor { id: 0, hash: [0u8; 32] },
+    })
+}
+
+/// Commits a transaction that wrote audit events, then moves the anchor to the newest record.
+///
+/// The change is committed when this returns, whatever happens to the anchor: an anchor write
+/// that fails (disk full) leaves the anchor behind, which weakens truncation detection for the
+/// newest records until the next successful write but never reports a sound trail as broken.
+pub(crate) fn commit_audited(
+    tx: Transaction<'_>,
+    path: &Path,
+    what: &str,
+) -> Result<(), StoreError> {
+    let newest = last_event(&tx, path, what)?;
+    tx.commit().map_err(sql(path, what))?;
+    let _behind_until_the_next_write = anchor::advance(path, newest);
+    Ok(())
+}
+
 /// Writes `event` inside the caller's write transaction and returns its id. Callers call this
-/// before making the change it describes (see the module docs).
+/// before making the change it describes (see the module docs), and commit with
+/// [`commit_audited`].
 pub(crate) fn insert_event(
     tx: &Transaction<'_>,
     path: &Path,
@@ -131,11 +447,9 @@ pub(crate) fn insert_event(
     let err = sql(path, what);
     // Read under the write lock (BEGIN IMMEDIATE), so no other handle can append in between
     // and fork the chain.
-    let prev: Option<Vec<u8>> = tx
-        .prepare_cached(LAST_HASH)
-        .and_then(|mut s| s.query_row([], |r| r.get(0)).optional())
-        .map_err(&err)?;
-    let hash = chain_hash(prev.as_deref().unwrap_or(&[0u8; 32]), event);
+    let prev = last_event(tx, path, what)?;
+    let hash = chain_hash(&prev.hash, event);
+    let signature = event.signature.as_ref();
     tx.prepare_cached(INSERT)
         .and_then(|mut s| {
             s.execute(params![
@@ -146,6 +460,9 @@ pub(crate) fn insert_event(
                 event.old_value,
                 event.new_value,
                 event.reason,
+                signature.map(|s| &s.signer),
+                signature.map(|s| s.signed_at.as_nanos()),
+                signature.map(|s| &s.meaning),
                 hash
             ])
         })
@@ -155,6 +472,8 @@ pub(crate) fn insert_event(
 
 /// SHA-256 over the previous hash and a length-prefixed encoding of the event's fields. The
 /// encoding is spelled out (not serde) so the chain never depends on how `Event` serialises.
+/// A signature is appended after a marker byte; an unsigned event hashes exactly as in schema
+/// version 1, so old trails still verify.
 fn chain_hash(prev: &[u8], event: &Event) -> [u8; 32] {
     fn text(h: &mut Sha256, s: &str) {
         h.update((s.len() as u64).to_be_bytes());
@@ -178,10 +497,27 @@ fn chain_hash(prev: &[u8], event: &Event) -> [u8; 32] {
     optional(&mut h, event.old_value.as_deref());
     optional(&mut h, event.new_value.as_deref());
     optional(&mut h, event.reason.as_deref());
+    if let Some(signature) = &event.signature {
+        h.update(b"S");
+        text(&mut h, &signature.signer);
+        h.update(signature.signed_at.as_nanos().to_be_bytes());
+        text(&mut h, &signature.meaning);
+    }
     h.finalize().into()
 }
 
 fn read_event(r: &Row<'_>) -> rusqlite::Result<(i64, Event)> {
+    let signer: Option<String> = r.get(8)?;
+    let signed_at: Option<i64> = r.get(9)?;
+    let meaning: Option<String> = r.get(10)?;
+    let signature = match (signer, signed_at, meaning) {
+        (None, None, None) => None,
+        (signer, signed_at, meaning) => Some(Signature {
+            signer: signer.unwrap_or_default(),
+            signed_at: Timestamp::from_nanos(signed_at.unwrap_or_default()),
+            meaning: meaning.unwrap_or_default(),
+        }),
+    };
     let event = Event {
         at: Timestamp::from_nanos(r.get(1)?),
         actor: r.get(2)?,
@@ -190,6 +526,7 @@ fn read_event(r: &Row<'_>) -> rusqlite::Result<(i64, Event)> {
         old_value: r.get(5)?,
         new_value: r.get(6)?,
         reason: r.get(7)?,
+        signature,
     };
     Ok((r.get(0)?, event))
 }
@@ -255,7 +592,53 @@ mod tests {
         conn.execute_batch("DROP TRIGGER events_no_delete").unwrap();
         conn.execute("DELETE FROM events WHERE id = ?1", [ids[1] as i64]).unwrap();
         let err = store.verify_events().unwrap_err();
-        assert!(matches!(err, StoreError::AuditChain { id, .. } if id == ids[2]), "{err}");
+        // The removed record is named by its own id: ids are consecutive.
+        assert!(matches!(err, StoreError::AuditChain { id, .. } if id == ids[1]), "{err}");
+    }
+
+    #[test]
+    fn signatures_are_bound_to_their_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        for bytes in [&b"one"[..], b"two"] {
+            store.put_model("a", "pca", bytes, &event("model.upload")).unwrap();
+        }
+        let sign = |at: i64| Signature {
+            signer: "alice".into(),
+            signed_at: Timestamp::from_nanos(at),
+            meaning: "approved".into(),
+        };
+        let mut activate = event("model.activate");
+        activate.signature = Some(sign(5));
+        store.activate_model("a", 1, &activate).unwrap();
+        activate.signature = Some(sign(6));
+        store.activate_model("a", 2, &activate).unwrap();
+        let models = store.models(Some("a")).unwrap();
+        assert_eq!(models[1].activation, Some(sign(6)));
+        assert_eq!(models[0].activation, Some(sign(5)), "shown with the version it activated");
+        assert!(store.audit_report().unwrap().ok());
+
+        // A signature whose signer is not the record's actor does not verify.
+        let mut forged = event("model.activate");
+        forged.signature = Some(Signature { signer: "bob".into(), ..sign(7) });
+        let id = store.append_event(&forged).unwrap();
+        let report = store.audit_report().unwrap();
+        assert_eq!(report.first_bad, Some(id), "{report:?}");
+
+        // Re-pointing version 1 at version 2's signed activation is caught too.
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        for bytes in [&b"one"[..], b"two"] {
+            store.put_model("a", "pca", bytes, &event("model.upload")).unwrap();
+        }
+        store.activate_model("a", 1, &activate).unwrap();
+        store.activate_model("a", 2, &activate).unwrap();
+        raw(dir.path())
+            .execute("UPDATE models SET activated_event_id = 4 WHERE version = 1", [])
+            .unwrap();
+        let report = store.audit_report().unwrap();
+        assert_eq!(report.first_bad, Some(4), "{report:?}");
+        assert!(report.detail.unwrap().contains("model a v1"));
     }
 
     #[test]

@@ -8,9 +8,11 @@
 //! - `journal`: [`Store::append_samples`] and the sample reads;
 //! - `history`: [`ScoreRecord`]s;
 //! - `alarm_log`: alarms, each change saved with its audit event;
-//! - `events`: the audit trail ([`Event`]);
+//! - `events`: the audit trail ([`Event`], [`Signature`], [`AuditReport`]);
 //! - `registry`: model versions per asset ([`ModelVersion`]);
 //! - `settings`: small key/value settings;
+//! - `users`: users, login sessions and API tokens ([`User`], [`Session`], [`ApiToken`]);
+//! - `anchor`: the audit anchor file `audit.head`, which detects a cut-off trail;
 //! - `error`: [`StoreError`].
 //!
 //! **Architecture Invariant:** no other crate reads or writes these formats; each carries a
@@ -18,6 +20,7 @@
 #![deny(missing_docs)]
 
 mod alarm_log;
+mod anchor;
 pub mod artifact;
 mod db;
 mod error;
@@ -28,12 +31,15 @@ mod registry;
 mod settings;
 #[cfg(test)]
 mod testutil;
+mod users;
 
 pub use alarm_log::AlarmFilter;
+pub use anchor::ANCHOR_FILE;
 pub use artifact::{ArtifactError, ModelArtifact, TrainingSummary};
 pub use db::{DB_FILE, SCHEMA_VERSION, Store};
 pub use error::StoreError;
-pub use events::Event;
+pub use events::{AuditReport, Event, Signature};
 pub use history::ScoreRecord;
 pub use journal::{AppendOutcome, StoredSample};
 pub use registry::ModelVersion;
+pub use users::{ApiToken, Session, User};

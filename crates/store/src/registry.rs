@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::db::{sql, unsigned, write_tx};
-use crate::events::insert_event;
-use crate::{Event, Store, StoreError};
+use crate::events::{commit_audited, insert_event};
+use crate::{Event, Signature, Store, StoreError};
 
 /// One stored model version (without its bytes).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -28,12 +28,21 @@ pub struct ModelVersion {
     pub active: bool,
     /// Size of the bytes.
     pub size: u64,
+    /// The electronic signature of the activation that made this version active (signer,
+    /// time, meaning), when it was signed; `None` for versions never activated or activated
+    /// from the configuration file.
+    #[serde(default)]
+    pub activation: Option<Signature>,
 }
 
-const COLUMNS: &str =
-    "SELECT asset, version, kind, sha256, created_at_ns, active, length(bytes) FROM models";
-const COLUMNS_WITH_BYTES: &str =
-    "SELECT asset, version, kind, sha256, created_at_ns, active, length(bytes), bytes FROM models";
+/// The activation signature comes from the activation's audit record, where the hash chain
+/// binds it; it is not copied into the models table, so there is one place to forge, not two.
+const COLUMNS: &str = "SELECT asset, version, kind, sha256, created_at_ns, active, \
+     length(bytes), e.signer, e.signed_at_ns, e.meaning FROM models \
+     LEFT JOIN events e ON e.id = models.activated_event_id";
+const COLUMNS_WITH_BYTES: &str = "SELECT asset, version, kind, sha256, created_at_ns, active, \
+     length(bytes), e.signer, e.signed_at_ns, e.meaning, bytes FROM models \
+     LEFT JOIN events e ON e.id = models.activated_event_id";
 
 impl Store {
     /// Stores `bytes` (a model artifact) as the asset's next version, with `event`, atomically.
@@ -72,7 +81,7 @@ impl Store {
             s.execute(params![asset, version, kind, sha256, event.at.as_nanos(), bytes, event_id])
         })
         .map_err(&err)?;
-        tx.commit().map_err(&err)?;
+        commit_audited(tx, path, &what)?;
         Ok(ModelVersion {
             asset: asset.to_string(),
             version,
@@ -81,6 +90,7 @@ impl Store {
             created_at: event.at,
             active: false,
             size: bytes.len() as u64,
+            activation: None,
         })
     }
 
@@ -126,7 +136,7 @@ impl Store {
         )
         .and_then(|mut s| s.execute(params![asset, version, event_id]))
         .map_err(&err)?;
-        tx.commit().map_err(&err)
+        commit_audited(tx, path, &what)
     }
 
     /// Stored model versions, of one asset or of all, by asset then version.
@@ -149,7 +159,8 @@ impl Store {
             .conn
             .prepare_cached(&format!("{COLUMNS_WITH_BYTES} WHERE asset = ?1 AND active = 1"))
             .and_then(|mut s| {
-                s.query_row([asset], |r| Ok((read_version(r)?, r.get::<_, Vec<u8>>(7)?))).optional()
+                s.query_row([asset], |r| Ok((read_version(r)?, r.get::<_, Vec<u8>>(10)?)))
+                    .optional()
             })
             .map_err(sql(&self.path, "read the active model"))?;
         let Some((version, bytes)) = found else { return Ok(None) };
@@ -175,6 +186,14 @@ fn read_version(r: &Row<'_>) -> rusqlite::Result<ModelVersion> {
         created_at: Timestamp::from_nanos(r.get(4)?),
         active: r.get(5)?,
         size: unsigned(r.get(6)?),
+        activation: match (r.get::<_, Option<String>>(7)?, r.get::<_, Option<i64>>(8)?) {
+            (Some(signer), Some(at)) => Some(Signature {
+                signer,
+                signed_at: Timestamp::from_nanos(at),
+                meaning: r.get::<_, Option<String>>(9)?.unwrap_or_default(),
+            }),
+            _ => None,
+        },
     })
 }
 

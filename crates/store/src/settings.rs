@@ -4,7 +4,7 @@
 use rusqlite::{OptionalExtension, params};
 
 use crate::db::{sql, write_tx};
-use crate::events::insert_event;
+use crate::events::{commit_audited, insert_event};
 use crate::{Event, Store, StoreError};
 
 impl Store {
@@ -31,7 +31,7 @@ impl Store {
         )
         .and_then(|mut s| s.execute(params![key, value, event_id]))
         .map_err(&err)?;
-        tx.commit().map_err(&err)
+        commit_audited(tx, path, &what)
     }
 }
 

@@ -63,5 +63,7 @@ pub fn alarm(id: u64, asset: &str, raised_ns: i64, state: AlarmState) -> Alarm {
         contributors: vec![Contributor { channel: "c0".into(), value: 1.0 / 3.0 }],
         fault_class: Some(FaultClass { label: "step".into(), confidence: 0.75 }),
         peak: 4.5,
+        shelved_until: (state == AlarmState::Shelved)
+            .then(|| Timestamp::from_nanos(raised_ns + 60)),
     }
 }

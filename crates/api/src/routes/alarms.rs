@@ -1,5 +1,5 @@
 //! `GET /api/v1/alarms`, `GET /api/v1/alarms/{id}` and the operator actions `ack`, `shelve` and
-//! `unshelve`. Actions go through the engine's audited commands (actor `admin`); which
+//! `unshelve`. Actions go through the engine's audited commands (the caller is the actor); which
 //! transitions are legal is the engine's decision, answered here as 409 when refused.
 
 use axum::Json;
@@ -8,7 +8,7 @@ use faultline_pipeline::{Command, CommandOutcome};
 use faultline_store::AlarmFilter;
 use faultline_types::{Alarm, Timestamp};
 
-use crate::auth::ADMIN_ACTOR;
+use crate::auth::Caller;
 use crate::dto::{AlarmDto, AlarmsQuery, CommentBody, ShelveBody, parse_states};
 use crate::extract::{JsonBody, Params, PathParams, comment, limit};
 use crate::times::{now, parse_time};
@@ -45,32 +45,35 @@ pub(super) async fn get(
 /// Acknowledge.
 pub(super) async fn ack(
     State(state): State<ApiState>,
+    Caller(caller): Caller,
     PathParams(id): PathParams<u64>,
     JsonBody(body): JsonBody<CommentBody>,
 ) -> Result<Json<AlarmDto>, ApiError> {
     let comment = comment(Some(&body.comment))?;
-    run(&state, Command::Acknowledge { id, actor: ADMIN_ACTOR.into(), comment }).await
+    run(&state, Command::Acknowledge { id, actor: caller.actor(), comment }).await
 }
 
 /// Shelve until a time or for some minutes.
 pub(super) async fn shelve(
     State(state): State<ApiState>,
+    Caller(caller): Caller,
     PathParams(id): PathParams<u64>,
     JsonBody(body): JsonBody<ShelveBody>,
 ) -> Result<Json<AlarmDto>, ApiError> {
     let comment = comment(Some(&body.comment))?;
     let until = shelve_until(&body, now())?;
-    run(&state, Command::Shelve { id, until, actor: ADMIN_ACTOR.into(), comment }).await
+    run(&state, Command::Shelve { id, until, actor: caller.actor(), comment }).await
 }
 
 /// Unshelve.
 pub(super) async fn unshelve(
     State(state): State<ApiState>,
+    Caller(caller): Caller,
     PathParams(id): PathParams<u64>,
     JsonBody(body): JsonBody<CommentBody>,
 ) -> Result<Json<AlarmDto>, ApiError> {
     let comment = comment(Some(&body.comment))?;
-    run(&state, Command::Unshelve { id, actor: ADMIN_ACTOR.into(), comment }).await
+    run(&state, Command::Unshelve { id, actor: caller.actor(), comment }).await
 }
 
 /// The deadline of a shelve request: exactly one of `until` and `minutes`, in the future and

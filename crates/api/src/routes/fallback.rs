@@ -1,5 +1,6 @@
-//! Answers for paths and methods outside the route table: the token is checked first (so an
-//! unauthenticated client learns nothing about which paths exist), then 404 or 405 in JSON.
+//! Answers for paths and methods outside the route table: the caller is checked first (so an
+//! unauthenticated client learns nothing about which paths exist, and the attempt is audited),
+//! then 404 or 405 in JSON.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, Uri};
@@ -9,10 +10,14 @@ use crate::{ApiError, ApiState, auth};
 /// No route has this path.
 pub(crate) async fn not_found(
     State(state): State<ApiState>,
+    method: Method,
     headers: HeaderMap,
     uri: Uri,
 ) -> ApiError {
-    match auth::check(&headers, state.token_hash()) {
+    if super::is_public_static(uri.path()) {
+        return ApiError::NotFound(format!("no file {}", uri.path()));
+    }
+    match auth::require_caller(&state, &method, &headers, uri.path()).await {
         Err(error) => error,
         Ok(()) => ApiError::NotFound(format!("no route {}", uri.path())),
     }
@@ -25,7 +30,7 @@ pub(crate) async fn method_not_allowed(
     method: Method,
     uri: Uri,
 ) -> ApiError {
-    match auth::check(&headers, state.token_hash()) {
+    match auth::require_caller(&state, &method, &headers, uri.path()).await {
         Err(error) => error,
         Ok(()) => ApiError::MethodNotAllowed(format!("{method} is not allowed on {}", uri.path())),
     }

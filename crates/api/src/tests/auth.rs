@@ -1,56 +1,439 @@
-//! Authentication: `/health` is open, every route of the table refuses a missing or wrong
-//! token, and the admin token is created once, privately, and stored only as a hash.
+//! Authentication and authorisation end to end. The route-table test is built from the router
+//! itself: every route of the table, with no credentials, a bad token, a bad cookie, an
+//! expired session, a revoked session and every role that lacks the route's permission, must
+//! be refused (401 or 403), each refusal audited exactly once; every route must be in the
+//! classification below, so a new route that nobody classified fails here. Then the login
+//! flow, lockout, CSRF, users and tokens, and the admin token's bootstrap.
 
 use std::os::unix::fs::PermissionsExt;
 
-use super::harness::{Fixture, Server, call};
+use faultline_auth::{Permission, Role, token_digest};
+use faultline_store::{Event, Session};
+use faultline_types::Timestamp;
+use serde_json::json;
+
+use super::harness::{Fixture, Server, call, call_with};
 use crate::auth::sha256_hex;
-use crate::routes::{Auth, Method, ROUTES};
+use crate::routes::{Access, Method, PUBLIC_STATIC, ROUTES};
+
+/// Every route and who may call it, written out by hand: the table must match it exactly.
+const CLASSIFIED: &[(&str, &str, &str)] = &[
+    ("GET", "/health", "open"),
+    ("GET", "/metrics", "read"),
+    ("GET", "/api/openapi.json", "read"),
+    ("GET", "/api/v1/assets", "read"),
+    ("GET", "/api/v1/assets/{asset}/scores", "read"),
+    ("GET", "/api/v1/assets/{asset}/history", "read"),
+    ("GET", "/api/v1/alarms", "read"),
+    ("GET", "/api/v1/alarms/{id}", "read"),
+    ("POST", "/api/v1/alarms/{id}/ack", "alarm.act"),
+    ("POST", "/api/v1/alarms/{id}/shelve", "alarm.act"),
+    ("POST", "/api/v1/alarms/{id}/unshelve", "alarm.act"),
+    ("GET", "/api/v1/models", "read"),
+    ("POST", "/api/v1/models", "model.upload"),
+    ("POST", "/api/v1/models/{asset}/{version}/activate", "model.activate"),
+    ("GET", "/api/v1/rejects", "read"),
+    ("GET", "/api/v1/events", "audit.read"),
+    ("POST", "/api/v1/ingest", "ingest"),
+    ("GET", "/api/v1/stream", "read"),
+    ("POST", "/api/v1/login", "login"),
+    ("POST", "/api/v1/logout", "authenticated"),
+    ("GET", "/api/v1/me", "authenticated"),
+    ("GET", "/api/v1/users", "user.manage"),
+    ("POST", "/api/v1/users", "user.manage"),
+    ("POST", "/api/v1/users/{username}/role", "user.manage"),
+    ("POST", "/api/v1/users/{username}/disable", "user.manage"),
+    ("POST", "/api/v1/tokens", "user.manage"),
+    ("GET", "/api/v1/audit", "audit.read"),
+    ("GET", "/api/v1/audit/verify", "audit.read"),
+];
+
+/// A way of calling with credentials that must be refused: what it is, its headers, and
+/// whether the challenge says `invalid_token`.
+type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, bool);
+
+fn access_name(access: Access) -> &'static str {
+    match access {
+        Access::Open => "open",
+        Access::Login => "login",
+        Access::Authenticated => "authenticated",
+        Access::Permission(p) => p.as_str(),
+    }
+}
 
 /// A concrete path for a route: parameters replaced by plausible values.
 fn concrete(path: &str) -> String {
-    path.replace("{asset}", "pump1").replace("{id}", "1").replace("{version}", "1")
+    path.replace("{asset}", "pump1")
+        .replace("{id}", "1")
+        .replace("{version}", "1")
+        .replace("{username}", "nobody")
+}
+
+#[test]
+fn the_route_table_is_classified() {
+    let table: Vec<(&str, &str, &str)> =
+        ROUTES.iter().map(|r| (r.method.as_str(), r.path, access_name(r.access))).collect();
+    for route in &table {
+        assert!(CLASSIFIED.contains(route), "route {route:?} is not classified in this test");
+    }
+    for expected in CLASSIFIED {
+        assert!(table.contains(expected), "classified route {expected:?} is not in the table");
+    }
+    // The public static paths are exactly the dashboard's, and none is in the table.
+    assert_eq!(PUBLIC_STATIC, &["/", "/ui/{*path}"]);
+    for path in PUBLIC_STATIC {
+        assert!(ROUTES.iter().all(|r| r.path != *path), "{path} is public and in the table");
+    }
+}
+
+/// A session that ended by time, written straight into the store.
+fn expired_session(server: &Server, user: &str) -> String {
+    let token = "e".repeat(64);
+    let mut store = server.engine.reader().unwrap();
+    let at = Timestamp::from_nanos(1_000);
+    let session = Session {
+        username: user.into(),
+        created_at: at,
+        last_seen: at,
+        expires_at: Timestamp::from_nanos(2_000),
+        revoked: false,
+    };
+    let event = Event::new(at, user, "login.success", format!("user/{user}"));
+    store.start_session(&token_digest(&token), &session, &event).unwrap();
+    token
+}
+
+fn denials(server: &Server) -> usize {
+    let store = server.engine.reader().unwrap();
+    store
+        .events(usize::MAX, None)
+        .unwrap()
+        .iter()
+        .filter(|(_, e)| e.action == "access.denied")
+        .count()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn health_is_open_and_every_other_route_needs_the_token() {
+async fn every_route_refuses_missing_bad_expired_and_wrong_role_credentials() {
     let fixture = Fixture::new();
     let server = Server::start(&fixture).await;
+    let vera = server.user("vera", "viewer").await;
+    let otto = server.user("otto", "operator").await;
+    let erin = server.user("erin", "engineer").await;
+    let anna = server.user("anna", "admin").await;
+    let sessions = [(Role::Viewer, &vera), (Role::Operator, &otto), (Role::Engineer, &erin)];
+    let expired = format!("faultline_session={}", expired_session(&server, "anna"));
+    let ended = server.login("anna", &anna.password).await;
+    let logout = ended.post_json("/api/v1/logout", json!({})).await;
+    assert_eq!(logout.status, 204, "{}", logout.text());
+    let ended = format!("faultline_session={}", ended.cookie);
+    let viewer_token = server
+        .post_json("/api/v1/tokens", json!({"username": "otto", "role": "viewer", "label": "t"}))
+        .await
+        .json()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let before = denials(&server);
+    let mut refused = 0;
 
-    let health = call(server.addr, "GET", "/health", None, None).await;
-    assert_eq!(health.status, 200);
-    assert_eq!(health.json(), serde_json::json!({"status": "ok"}));
-
-    let wrong = "0".repeat(64);
+    let wrong = format!("Bearer {}", "0".repeat(64));
+    let viewer_bearer = format!("Bearer {viewer_token}");
     for route in ROUTES {
         let path = concrete(route.path);
         let method = route.method.as_str();
         let body = (route.method == Method::Post).then_some(&b"{}"[..]);
-        if route.auth == Auth::Open {
-            let reply = call(server.addr, method, &path, None, body).await;
-            assert_eq!(reply.status, 200, "{method} {path} without token");
-            continue;
+        let what = format!("{method} {path}");
+        match route.access {
+            Access::Open => {
+                let reply = call(server.addr, method, &path, None, body).await;
+                assert_eq!(reply.status, 200, "{what} without credentials");
+                continue;
+            }
+            Access::Login => {
+                let reply = call(server.addr, method, &path, None, body).await;
+                assert_eq!(reply.status, 401, "{what} with an empty login");
+                continue;
+            }
+            _ => {}
         }
-        for (token, invalid) in [(None, false), (Some(wrong.as_str()), true), (Some("x"), true)] {
-            let reply = call(server.addr, method, &path, token, body).await;
-            assert_eq!(reply.status, 401, "{method} {path} with {token:?}");
+        let csrf = ("X-Requested-With", "faultline");
+        let cases: [Case; 5] = [
+            ("no credentials", vec![], false),
+            ("a wrong bearer token", vec![("Authorization", wrong.as_str())], true),
+            ("a made-up cookie", vec![("Cookie", "faultline_session=abc"), csrf], true),
+            ("an expired session", vec![("Cookie", expired.as_str()), csrf], true),
+            ("a session ended by logout", vec![("Cookie", ended.as_str()), csrf], true),
+        ];
+        for (case, headers, invalid) in cases {
+            let reply = call_with(server.addr, method, &path, &headers, body).await;
+            assert_eq!(reply.status, 401, "{what} with {case}: {}", reply.text());
+            refused += 1;
             let challenge = reply.header("www-authenticate").unwrap_or_default();
-            assert!(challenge.starts_with("Bearer"), "{method} {path}: {challenge}");
-            assert_eq!(challenge.contains("invalid_token"), invalid, "{challenge}");
-            let json = reply.json();
-            assert_eq!(json["error"], "unauthorized");
-            assert!(json["detail"].as_str().is_some_and(|d| !d.is_empty()));
+            assert!(challenge.starts_with("Bearer"), "{what}: {challenge}");
+            assert_eq!(challenge.contains("invalid_token"), invalid, "{what} {case}: {challenge}");
+            assert_eq!(reply.json()["error"], "unauthorized");
             assert_eq!(reply.header("x-content-type-options"), Some("nosniff"));
         }
-        // The right token passes the check (the stream would stay open: checked elsewhere).
-        if path != "/api/v1/stream" {
+        // Every role that lacks the permission is refused with 403, by session and by token.
+        if let Access::Permission(permission) = route.access {
+            let lacking: Vec<_> = sessions.iter().filter(|(r, _)| !r.allows(permission)).collect();
+            if permission == Permission::Read {
+                assert!(lacking.is_empty(), "every role may read");
+            }
+            for (role, session) in lacking {
+                let cookie = format!("faultline_session={}", session.cookie);
+                let headers = [("Cookie", cookie.as_str()), csrf];
+                let reply = call_with(server.addr, method, &path, &headers, body).await;
+                assert_eq!(reply.status, 403, "{what} as {role}: {}", reply.text());
+                assert_eq!(reply.json()["error"], "forbidden");
+                refused += 1;
+            }
+            if !Role::Viewer.allows(permission) {
+                let headers = [("Authorization", viewer_bearer.as_str())];
+                let reply = call_with(server.addr, method, &path, &headers, body).await;
+                assert_eq!(reply.status, 403, "{what} with a viewer token: {}", reply.text());
+                refused += 1;
+            }
+        }
+        // A cookie-authenticated change without the CSRF header is refused.
+        if route.method == Method::Post {
+            let cookie = format!("faultline_session={}", anna.cookie);
+            let reply = call_with(server.addr, method, &path, &[("Cookie", &cookie)], body).await;
+            assert_eq!(reply.status, 403, "{what} without X-Requested-With: {}", reply.text());
+            refused += 1;
+        }
+        // The right credentials pass the guard (the stream would stay open: checked elsewhere).
+        if path != "/api/v1/stream" && path != "/api/v1/logout" {
             let reply = call(server.addr, method, &path, Some(&server.token), body).await;
-            assert_ne!(reply.status, 401, "{method} {path} with the token: {}", reply.text());
+            assert!(![401, 403].contains(&reply.status), "{what} as admin: {}", reply.text());
         }
     }
+    // Each refusal wrote exactly one audit record.
+    assert_eq!(denials(&server) - before, refused);
     // The stored hash is not the token.
     let reply = call(server.addr, "GET", "/api/v1/assets", Some(&server.admin.hash), None).await;
     assert_eq!(reply.status, 401);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_in_the_openapi_document_needs_credentials() {
+    let fixture = Fixture::new();
+    let server = Server::start(&fixture).await;
+    let doc = server.get("/api/openapi.json").await.json();
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            let method = method.to_ascii_uppercase();
+            let path = concrete(path);
+            let reply = call(server.addr, &method, &path, None, None).await;
+            let expected = if path == "/health" { 200 } else { 401 };
+            assert_eq!(reply.status, expected, "{method} {path} without credentials");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, ROUTES.len());
+    // Outside the table: the dashboard's files are public, anything else needs credentials.
+    let page = call(server.addr, "GET", "/", None, None).await;
+    assert_eq!(page.status, 200);
+    let csp = page.header("content-security-policy").unwrap_or_default().to_string();
+    assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
+    assert_ne!(call(server.addr, "GET", "/ui/missing.js", None, None).await.status, 401);
+    assert_eq!(call(server.addr, "GET", "/api/v1/secret", None, None).await.status, 401);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_sessions_csrf_and_lockout() {
+    let fixture = Fixture::new();
+    let server = Server::start(&fixture).await;
+    let created = server
+        .post_json(
+            "/api/v1/users",
+            json!({"username": "lena", "role": "engineer", "password": "a-very-good-secret"}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text());
+
+    // Login: the cookie and the answer of the contract.
+    let body = json!({"username": "lena", "password": "a-very-good-secret"}).to_string();
+    let reply = call(server.addr, "POST", "/api/v1/login", None, Some(body.as_bytes())).await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let cookie = reply.header("set-cookie").unwrap().to_string();
+    for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(attribute), "{cookie}");
+    }
+    let value = cookie.split(';').next().unwrap().strip_prefix("faultline_session=").unwrap();
+    assert_eq!(value.len(), 64);
+    let login = reply.json();
+    assert_eq!(
+        (login["username"].as_str(), login["role"].as_str()),
+        (Some("lena"), Some("engineer"))
+    );
+    assert!(login["expires_at"].as_str().unwrap().ends_with('Z'));
+    assert!(login["expires_at_ns"].as_i64().unwrap() > 0);
+    // The store has the digest, not the cookie.
+    let store = server.engine.reader().unwrap();
+    assert!(store.session(&token_digest(value)).unwrap().is_some());
+
+    let lena = server.login("lena", "a-very-good-secret").await;
+    let me = lena.get("/api/v1/me").await.json();
+    assert_eq!(me["username"], "lena");
+    assert_eq!(me["role"], "engineer");
+    assert!(me["permissions"].as_array().unwrap().contains(&json!("model.activate")));
+    assert!(!me["permissions"].as_array().unwrap().contains(&json!("user.manage")));
+    let admin_me = server.get("/api/v1/me").await.json();
+    assert_eq!(admin_me["username"], "admin-token");
+
+    // Wrong, missing and malformed credentials are all a plain 401, each audited.
+    for body in [
+        json!({"username": "lena", "password": "wrong"}).to_string(),
+        json!({"username": "nobody", "password": "a-very-good-secret"}).to_string(),
+        "".into(),
+        "not json".into(),
+        json!({"username": "lena"}).to_string(),
+    ] {
+        let reply = call(server.addr, "POST", "/api/v1/login", None, Some(body.as_bytes())).await;
+        assert_eq!(reply.status, 401, "{body}: {}", reply.text());
+        assert_eq!(reply.json()["error"], "unauthorized");
+    }
+    let failures = |store: &faultline_store::Store| {
+        store
+            .events(usize::MAX, None)
+            .unwrap()
+            .iter()
+            .filter(|(_, e)| e.action == "login.failure")
+            .count()
+    };
+    assert_eq!(failures(&store), 5);
+
+    // Four more wrong passwords make five since the last success: locked, even for the right
+    // password, with Retry-After; the lockout is audited and does not extend itself.
+    let wrong = json!({"username": "lena", "password": "still wrong"}).to_string();
+    for _ in 0..4 {
+        let reply = call(server.addr, "POST", "/api/v1/login", None, Some(wrong.as_bytes())).await;
+        assert_eq!(reply.status, 401);
+    }
+    let right = json!({"username": "lena", "password": "a-very-good-secret"}).to_string();
+    let locked = call(server.addr, "POST", "/api/v1/login", None, Some(right.as_bytes())).await;
+    assert_eq!(locked.status, 429, "{}", locked.text());
+    assert_eq!(locked.json()["error"], "locked");
+    let retry: u64 = locked.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=15 * 60).contains(&retry), "{retry}");
+    let events = store.events(usize::MAX, None).unwrap();
+    assert!(events.iter().any(|(_, e)| e.action == "login.locked" && e.target == "user/lena"));
+    // Other users are not affected; the existing session keeps working.
+    assert_eq!(lena.get("/api/v1/me").await.status, 200);
+
+    // CSRF: a cookie-authenticated change needs the header; with it, it passes the guard.
+    let cookie_header = format!("faultline_session={}", lena.cookie);
+    let bare =
+        call_with(server.addr, "POST", "/api/v1/logout", &[("Cookie", &cookie_header)], None).await;
+    assert_eq!(bare.status, 403);
+    let out = lena.post_json("/api/v1/logout", json!({})).await;
+    assert_eq!(out.status, 204);
+    assert!(out.header("set-cookie").unwrap().contains("Max-Age=0"));
+    assert_eq!(lena.get("/api/v1/me").await.status, 401);
+    let events = store.events(usize::MAX, None).unwrap();
+    assert_eq!(events.iter().filter(|(_, e)| e.action == "login.success").count(), 2);
+    assert_eq!(events.iter().filter(|(_, e)| e.action == "logout").count(), 1);
+    assert!(store.audit_report().unwrap().ok());
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn users_roles_and_tokens_are_managed_by_admins_and_audited() {
+    let fixture = Fixture::new();
+    let server = Server::start(&fixture).await;
+    let new = |name: &str, role: &str, password: &str| -> serde_json::Value {
+        json!({"username": name, "role": role, "password": password})
+    };
+    for (body, status) in [
+        (new("sam", "viewer", "short"), 400),
+        (new("sam", "viewer", "password1234"), 400),
+        (new("Sam", "viewer", "a-very-good-secret"), 400),
+        (new("sam", "root", "a-very-good-secret"), 400),
+        (new("sam", "viewer", "a-very-good-secret"), 201),
+        (new("sam", "admin", "another-good-secret"), 409),
+    ] {
+        let reply = server.post_json("/api/v1/users", body.clone()).await;
+        assert_eq!(reply.status, status, "{body}: {}", reply.text());
+    }
+    let users = server.get("/api/v1/users").await.json();
+    assert_eq!(users[0]["username"], "sam");
+    assert_eq!(users.as_array().unwrap().len(), 1);
+    assert!(!users.to_string().contains("argon2"), "no hashes in the API: {users}");
+
+    let sam = server.login("sam", "a-very-good-secret").await;
+    assert_eq!(sam.post_json("/api/v1/alarms/1/ack", json!({"comment": "x"})).await.status, 403);
+    let promoted = server
+        .post_json("/api/v1/users/sam/role", json!({"role": "operator", "comment": "on shift"}))
+        .await;
+    assert_eq!(promoted.status, 200, "{}", promoted.text());
+    // The new role counts at the next request of the same session.
+    assert_eq!(sam.get("/api/v1/me").await.json()["role"], "operator");
+    assert_eq!(sam.post_json("/api/v1/alarms/999/ack", json!({"comment": "x"})).await.status, 404);
+    let unknown = server
+        .post_json("/api/v1/users/nobody/role", json!({"role": "admin", "comment": "x"}))
+        .await;
+    assert_eq!(unknown.status, 404);
+
+    // The last active admin account cannot be demoted or disabled.
+    let ada = json!({"username": "ada", "role": "admin", "password": "a-very-good-secret"});
+    assert_eq!(server.post_json("/api/v1/users", ada).await.status, 201);
+    let demote = json!({"role": "viewer", "comment": "x"});
+    assert_eq!(server.post_json("/api/v1/users/ada/role", demote).await.status, 409);
+    assert_eq!(server.post("/api/v1/users/ada/disable", b"").await.status, 409);
+
+    // Tokens: at most the user's role; the value is shown once and works as a bearer token.
+    let too_high = server
+        .post_json("/api/v1/tokens", json!({"username": "sam", "role": "admin", "label": "x"}))
+        .await;
+    assert_eq!(too_high.status, 400, "{}", too_high.text());
+    let no_user = server.post_json("/api/v1/tokens", json!({"label": "x"})).await;
+    assert_eq!(no_user.status, 400, "{}", no_user.text());
+    let created =
+        server.post_json("/api/v1/tokens", json!({"username": "sam", "label": "scraper"})).await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    let token = created.json()["token"].as_str().unwrap().to_string();
+    assert_eq!(created.json()["role"], "operator");
+    let me = call(server.addr, "GET", "/api/v1/me", Some(&token), None).await.json();
+    assert_eq!((me["username"].as_str(), me["role"].as_str()), (Some("sam"), Some("operator")));
+
+    // Disabling ends the sessions and the tokens at once.
+    let disabled = server.post("/api/v1/users/sam/disable", b"").await;
+    assert_eq!(disabled.status, 200, "{}", disabled.text());
+    assert_eq!(sam.get("/api/v1/me").await.status, 401);
+    assert_eq!(call(server.addr, "GET", "/api/v1/me", Some(&token), None).await.status, 401);
+    let body = json!({"username": "sam", "password": "a-very-good-secret"}).to_string();
+    let login = call(server.addr, "POST", "/api/v1/login", None, Some(body.as_bytes())).await;
+    assert_eq!(login.status, 401);
+
+    // Every change is in the trail, by the admin token, with old and new values.
+    let events = server.get("/api/v1/audit?limit=1000").await.json();
+    let find = |action: &str| {
+        let about_sam = |e: &&serde_json::Value| e["action"] == action && e["target"] == "user/sam";
+        events.as_array().unwrap().iter().find(about_sam).cloned().unwrap()
+    };
+    assert_eq!(find("user.create")["actor"], "admin-token");
+    assert_eq!(find("user.create")["new_value"], "viewer");
+    let role = find("user.role");
+    assert_eq!(
+        (role["old_value"].as_str(), role["new_value"].as_str()),
+        (Some("viewer"), Some("operator"))
+    );
+    assert_eq!(role["reason"], "on shift");
+    assert_eq!(find("user.disable")["target"], "user/sam");
+    assert!(!find("token.create").to_string().contains(&token), "the token is not audited");
+    let ids: Vec<u64> =
+        events.as_array().unwrap().iter().map(|e| e["id"].as_u64().unwrap()).collect();
+    assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first");
+    let page = server.get(&format!("/api/v1/audit?limit=2&before={}", ids[0])).await.json();
+    assert_eq!(page[0]["id"].as_u64(), Some(ids[1]));
+    let verify = server.get("/api/v1/audit/verify").await.json();
+    assert_eq!(verify, json!({"ok": true, "records": ids[0], "first_bad": null, "detail": null}));
     server.stop().await;
 }
 

@@ -148,6 +148,30 @@ impl Server {
         self.post(path, body.to_string().as_bytes()).await
     }
 
+    /// Creates a user with the admin token and logs them in; their session.
+    pub async fn user(&self, name: &str, role: &str) -> UserSession {
+        let password = format!("tidal-kettle-{}-orbit", name.len() * 7);
+        let body = json!({"username": name, "role": role, "password": password});
+        let created = self.post_json("/api/v1/users", body).await;
+        assert_eq!(created.status, 201, "{}", created.text());
+        self.login(name, &password).await
+    }
+
+    /// Logs in; the session (the login must succeed).
+    pub async fn login(&self, name: &str, password: &str) -> UserSession {
+        let body = json!({"username": name, "password": password}).to_string();
+        let reply = call(self.addr, "POST", "/api/v1/login", None, Some(body.as_bytes())).await;
+        assert_eq!(reply.status, 200, "login of {name}: {}", reply.text());
+        let cookie = reply.header("set-cookie").expect("a session cookie").to_string();
+        let value = cookie
+            .split(';')
+            .next()
+            .and_then(|pair| pair.strip_prefix("faultline_session="))
+            .expect("the faultline_session cookie")
+            .to_string();
+        UserSession { addr: self.addr, cookie: value, password: password.to_string() }
+    }
+
     /// Ingests rows `rows` of pump1 (each transformed by `f`) and expects them all accepted.
     pub async fn ingest_rows(
         &self,
@@ -159,6 +183,26 @@ impl Server {
         let reply = self.post_json("/api/v1/ingest", json!({ "samples": samples })).await;
         assert_eq!(reply.status, 200, "{}", reply.text());
         assert_eq!(reply.json()["accepted"], count, "{}", reply.text());
+    }
+}
+
+/// A logged-in user: requests carry the session cookie and, for changes, the CSRF header.
+pub struct UserSession {
+    pub addr: SocketAddr,
+    pub cookie: String,
+    pub password: String,
+}
+
+impl UserSession {
+    pub async fn get(&self, path: &str) -> Reply {
+        let cookie = format!("faultline_session={}", self.cookie);
+        call_with(self.addr, "GET", path, &[("Cookie", &cookie)], None).await
+    }
+
+    pub async fn post_json(&self, path: &str, body: Value) -> Reply {
+        let cookie = format!("faultline_session={}", self.cookie);
+        let headers = [("Cookie", cookie.as_str()), ("X-Requested-With", "faultline")];
+        call_with(self.addr, "POST", path, &headers, Some(body.to_string().as_bytes())).await
     }
 }
 
@@ -238,9 +282,29 @@ pub async fn call(
     token: Option<&str>,
     body: Option<&[u8]>,
 ) -> Reply {
+    let authorization = token.map(|t| format!("Bearer {t}"));
+    let headers: Vec<(&str, &str)> =
+        authorization.iter().map(|value| ("Authorization", value.as_str())).collect();
+    call_with(addr, method, path, &headers, body).await
+}
+
+/// One request with extra headers on a fresh connection; the whole response.
+pub async fn call_with(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) -> Reply {
     let body = body.unwrap_or_default();
     let mut stream = TcpStream::connect(addr).await.unwrap();
-    let mut request = request_head(method, path, token, body.len(), true).into_bytes();
+    let mut head = request_head(method, path, None, body.len(), true);
+    head.truncate(head.len() - 2);
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    let mut request = head.into_bytes();
     request.extend_from_slice(body);
     // The server may answer (413, 401) and close before reading all of a large body.
     let _maybe_cut_short = stream.write_all(&request).await;

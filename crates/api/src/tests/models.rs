@@ -1,4 +1,5 @@
-//! Model registry end to end: list, upload (raw bytes), activate, each audited as `admin`.
+//! Model registry end to end: list, upload (raw bytes), signed activation, each audited with
+//! its actor, the activation with its electronic signature.
 
 use serde_json::json;
 
@@ -45,9 +46,21 @@ async fn models_are_uploaded_listed_and_activated() {
     assert!(server.get("/api/v1/models?asset=fan2").await.json().as_array().unwrap().is_empty());
 
     let activate = "/api/v1/models/pump1/2/activate";
-    assert_eq!(server.post_json(activate, json!({})).await.status, 400);
+    let erin = server.user("erin", "engineer").await;
+    let signed = |comment: &str, password: &str| json!({"comment": comment, "signature": {"password": password, "meaning": "approved"}});
+    assert_eq!(erin.post_json(activate, json!({})).await.status, 400);
+    assert_eq!(erin.post_json(activate, json!({"comment": "no signature"})).await.status, 400);
+    let unsigned =
+        json!({"comment": "c", "signature": {"password": erin.password, "meaning": " "}});
+    assert_eq!(erin.post_json(activate, unsigned).await.status, 400);
+    // A wrong password: 401, nothing activated, an audited signature failure.
+    let wrong = erin.post_json(activate, signed("validated", "not-her-password")).await;
+    assert_eq!(wrong.status, 401, "{}", wrong.text());
+    // The admin token is not a person and cannot sign.
+    let by_token = server.post_json(activate, signed("validated", "whatever-password")).await;
+    assert_eq!(by_token.status, 403, "{}", by_token.text());
     let activated =
-        server.post_json(activate, json!({"comment": "validated on last week's data"})).await;
+        erin.post_json(activate, signed("validated on last week's data", &erin.password)).await;
     assert_eq!(activated.status, 200, "{}", activated.text());
     assert_eq!(activated.json()["active"], true);
     assert_eq!(activated.json()["version"], 2);
@@ -59,6 +72,12 @@ async fn models_are_uploaded_listed_and_activated() {
         .map(|m| (m["version"].clone(), m["active"].clone()))
         .collect();
     assert_eq!(active, vec![(json!(1), json!(false)), (json!(2), json!(true))]);
+    // The list shows who signed the activation, when, and what it means.
+    let signature = &listed[1]["signature"];
+    assert_eq!(signature["signer"], "erin", "{listed}");
+    assert_eq!(signature["meaning"], "approved");
+    assert!(signature["signed_at"].as_str().unwrap().ends_with('Z'));
+    assert!(listed[0]["signature"].is_null(), "version 1 was activated by the configuration");
     let assets = server.get("/api/v1/assets").await.json();
     let pump = assets.as_array().unwrap().iter().find(|a| a["name"] == "pump1").unwrap().clone();
     assert_eq!(pump["model"]["version"], 2);
@@ -68,7 +87,7 @@ async fn models_are_uploaded_listed_and_activated() {
         ("/api/v1/models/nope/1/activate", 404),
         ("/api/v1/models/pump1/x/activate", 400),
     ] {
-        let reply = server.post_json(path, json!({"comment": "x"})).await;
+        let reply = erin.post_json(path, signed("x", &erin.password)).await;
         assert_eq!(reply.status, status, "{path}: {}", reply.text());
     }
 
@@ -76,21 +95,28 @@ async fn models_are_uploaded_listed_and_activated() {
     server.ingest_rows(1000..1010, |v| v).await;
 
     let events = server.get("/api/v1/events").await.json();
-    let by_admin = |action: &str| {
+    let by = |action: &str, actor: &str| {
         events
             .as_array()
             .unwrap()
             .iter()
-            .find(|e| e["action"] == action && e["actor"] == "admin")
-            .unwrap_or_else(|| panic!("no {action} by admin in {events}"))
+            .find(|e| e["action"] == action && e["actor"] == actor)
+            .unwrap_or_else(|| panic!("no {action} by {actor} in {events}"))
             .clone()
     };
-    let upload = by_admin("model.upload");
+    let upload = by("model.upload", "admin-token");
     assert_eq!(upload["reason"], "retrained after the pump swap");
     assert_eq!(upload["target"], "pump1");
-    let activation = by_admin("model.activate");
+    let activation = by("model.activate", "erin");
     assert_eq!(activation["reason"], "validated on last week's data");
     assert_eq!(activation["old_value"], "1");
     assert_eq!(activation["new_value"], "2");
+    assert_eq!(activation["signature"]["signer"], "erin");
+    assert_eq!(activation["signature"]["meaning"], "approved");
+    let failure = by("signature.failure", "erin");
+    assert_eq!(failure["target"], "user/erin");
+    assert_eq!(failure["new_value"], "model.activate pump1 v2");
+    let verify = server.get("/api/v1/audit/verify").await.json();
+    assert_eq!(verify["ok"], true, "{verify}");
     server.stop().await;
 }

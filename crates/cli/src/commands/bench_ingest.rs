@@ -151,6 +151,8 @@ async fn start_engine(plant: &Plant, dir: &std::path::Path, port: u16) -> anyhow
             topic_filter: "faultline/+/+".into(),
         }],
         sinks: Vec::new(),
+        tls: None,
+        security: Default::default(),
     };
     Ok(Engine::start(config).await?)
 }

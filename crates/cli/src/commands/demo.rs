@@ -1,7 +1,9 @@
 //! `faultline demo`: the live service on four simulated lines, one per sector faultline serves
 //! (HBM etch, industrial robot, bioprocess, medical-device moulding). Each line's model is fitted
 //! at start-up on its own simulated normal history; faults are injected on a schedule so that an
-//! alarm appears within the first two minutes. No external server is needed.
+//! alarm appears within the first two minutes. No external server is needed: the etch line
+//! comes over SECS/GEM (HSMS) from a simulated tool on a loopback port (`demo_hsms.rs`), the
+//! others are ingested directly.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -10,10 +12,11 @@ use anyhow::Context;
 use faultline_detectors::PcaConfig;
 use faultline_pipeline::{AssetConfig, ChannelConfig, Config, Engine};
 use faultline_store::TrainingSummary;
-use faultline_testkit::{LineSimulator, demo_lines};
+use faultline_testkit::{LineSimulator, Sector, demo_lines};
 use faultline_train::{Method, fit_model};
 use faultline_types::Timestamp;
 
+use super::demo_hsms;
 use super::serve::serve_engine;
 use crate::args::DemoArgs;
 
@@ -63,19 +66,37 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<()> {
         println!("  {:<14} {} ({} channels)", spec.asset, spec.title, spec.channels.len());
         simulators.push(simulator);
     }
+    // The etch line reaches the engine over SECS/GEM from a simulated tool, as a real etch
+    // chamber would; the other lines are ingested directly.
+    let etch = simulators
+        .iter()
+        .position(|s| s.spec().sector == Sector::Semiconductor)
+        .context("no semiconductor line among the demo lines")?;
+    let period = Duration::from_millis(1000 / RATE_HZ);
+    let etch_tool = demo_hsms::start(simulators.remove(etch), period).await?;
+    println!("{}", etch_tool.describe());
     let config = Config {
         data_dir: data_dir.clone(),
         listen: args.listen,
         site: "demo".into(),
         alarms: Default::default(),
         assets,
-        sources: Vec::new(),
+        sources: vec![etch_tool.source.clone()],
         sinks: Vec::new(),
+        tls: None,
+        security: Default::default(),
     };
     let engine = Engine::start(config).await?;
+    let demo_login = super::users::demo_admin(&data_dir)?;
     spawn_simulation(engine.clone(), simulators);
     let duration = args.duration.map(Duration::from_secs);
-    serve_engine(engine, args.listen, duration, |token| print_guide(args, token, &data_dir)).await
+    let guide = |token: &Path| {
+        print_guide(args, token, &data_dir);
+        super::users::print_demo_login(demo_login.as_deref());
+    };
+    let served = serve_engine(engine, args.listen, duration, guide).await;
+    etch_tool.equipment.stop().await;
+    served
 }
 
 fn fit_line(simulator: &mut LineSimulator, data_dir: &Path) -> anyhow::Result<PathBuf> {
@@ -126,7 +147,7 @@ fn print_guide(args: &DemoArgs, token: &Path, data_dir: &Path) {
     println!(
         "\nFour lines stream {RATE_HZ} samples/s each; the first fault starts after {FIRST_FAULT_S} s \
          (HBM etch), the others {STAGGER_S} s apart, each lasting {FAULT_S} s.\n\
-         Data directory: {data}\n\nWhat to look at:\n\
+         Data directory: {data}\n\nDashboard: {base}/ (open it in a browser)\n\nWhat to look at:\n\
          \x20 TOKEN=$(cat {token})\n\
          \x20 curl -s -H \"Authorization: Bearer $TOKEN\" {base}/api/v1/assets     # live state of every line\n\
          \x20 curl -s -H \"Authorization: Bearer $TOKEN\" {base}/api/v1/alarms     # alarms with contributing sensors\n\

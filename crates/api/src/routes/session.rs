@@ -1,0 +1,156 @@
+//! `POST /api/v1/login`, `POST /api/v1/logout`, `GET /api/v1/me`: the dashboard's session.
+//!
+//! Login is where passwords are guessed, so it is the one place with a lockout: after
+//! `max_failed_logins` failures of one user name within `lockout_minutes` (counted from the
+//! audit trail, since the last success), logins of that name answer 429 with `Retry-After`
+//! until the oldest counted failure leaves the window. Unknown names are counted like known
+//! ones and cost the same Argon2 verification, so neither the answer, the lockout nor the time
+//! taken tells whether a name exists.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use faultline_auth::{Role, new_token, token_digest, verify_password};
+use faultline_store::{Event, Session};
+use faultline_types::Timestamp;
+
+use crate::auth::{Caller, SESSION_COOKIE, Via, permission_names, printable, session_cookie};
+use crate::dto::{LoginBody, LoginDto, MeDto};
+use crate::extract::RawBody;
+use crate::times::{now, rfc3339};
+use crate::{ApiError, ApiState};
+
+const NANOS_PER_MINUTE: i64 = 60 * 1_000_000_000;
+const NANOS_PER_HOUR: i64 = 60 * NANOS_PER_MINUTE;
+
+/// Checks user name and password; on success starts a session and sets its cookie.
+pub(super) async fn login(
+    State(state): State<ApiState>,
+    body: Result<RawBody, ApiError>,
+) -> Result<Response, ApiError> {
+    let at = now();
+    // A body that is not `{username, password}` is a failed login, not a 400: the answer to
+    // anything but good credentials is the same.
+    let parsed =
+        body.ok().and_then(|RawBody(bytes)| serde_json::from_slice::<LoginBody>(&bytes).ok());
+    let Some(LoginBody { username, password }) = parsed else {
+        let mut event = Event::new(at, "anonymous", "login.failure", "login");
+        event.reason = Some("malformed login request".into());
+        state.write(move |store| store.append_event(&event)).await?;
+        return Err(bad_credentials());
+    };
+    let name = printable(username.trim(), 64);
+    check_lockout(&state, &name, at).await?;
+    let lookup = name.clone();
+    let user = state.read(move |store| store.user(&lookup)).await?;
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
+    let matched =
+        tokio::task::spawn_blocking(move || verify_password(&password, stored.as_deref())).await?;
+    let role = user.as_ref().and_then(|u| Role::parse(&u.role));
+    let (Some(user), Some(role), true) = (user.filter(|u| !u.disabled), role, matched) else {
+        let mut event = Event::new(at, name.clone(), "login.failure", format!("user/{name}"));
+        event.reason = Some("wrong user name or password, or the account is disabled".into());
+        state.write(move |store| store.append_event(&event)).await?;
+        return Err(bad_credentials());
+    };
+    let security = state.security();
+    let expires_at = Timestamp::from_nanos(
+        at.as_nanos().saturating_add(i64::from(security.session_hours) * NANOS_PER_HOUR),
+    );
+    let token = new_token().map_err(|e| ApiError::Internal(e.to_string()))?;
+    let digest = token_digest(&token);
+    let session = Session {
+        username: user.name.clone(),
+        created_at: at,
+        last_seen: at,
+        expires_at,
+        revoked: false,
+    };
+    let mut event =
+        Event::new(at, user.name.clone(), "login.success", format!("user/{}", user.name));
+    event.new_value = Some(format!("session until {}", rfc3339(expires_at)));
+    state.write(move |store| store.start_session(&digest, &session, &event)).await?;
+    let body = LoginDto {
+        username: user.name,
+        role: role.as_str(),
+        expires_at: rfc3339(expires_at),
+        expires_at_ns: expires_at.as_nanos(),
+    };
+    let max_age = i64::from(security.session_hours) * 3600;
+    let cookie = format!(
+        "{SESSION_COOKIE}={token}; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age={max_age}"
+    );
+    let mut response = Json(body).into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(|e| ApiError::Internal(e.to_string()))?,
+    );
+    Ok(response)
+}
+
+fn bad_credentials() -> ApiError {
+    ApiError::Unauthorized { detail: "wrong user name or password".into(), invalid_token: false }
+}
+
+/// 429 when `name` has too many recent failures; the refusal is audited as `login.locked`
+/// (a denial, not a failure, so it does not extend the lockout).
+async fn check_lockout(state: &ApiState, name: &str, at: Timestamp) -> Result<(), ApiError> {
+    let security = state.security();
+    let window = i64::from(security.lockout_minutes) * NANOS_PER_MINUTE;
+    let max = usize::try_from(security.max_failed_logins).unwrap_or(usize::MAX).max(1);
+    let since = Timestamp::from_nanos(at.as_nanos().saturating_sub(window));
+    let lookup = name.to_string();
+    let failures = state.read(move |store| store.failed_logins(&lookup, since)).await?;
+    if failures.len() < max {
+        return Ok(());
+    }
+    // Locked until enough failures have left the window to be below the limit again.
+    let oldest_counted = failures[failures.len() - max];
+    let until = oldest_counted.as_nanos().saturating_add(window);
+    let retry_after =
+        u64::try_from((until - at.as_nanos()).max(0) / 1_000_000_000 + 1).unwrap_or(1);
+    let mut event = Event::new(at, name.to_string(), "login.locked", format!("user/{name}"));
+    event.reason = Some(format!(
+        "{} failed logins within {} minutes; locked for {retry_after} s",
+        failures.len(),
+        security.lockout_minutes
+    ));
+    state.write(move |store| store.append_event(&event)).await?;
+    Err(ApiError::Locked {
+        detail: format!("too many failed logins for `{name}`; try again in {retry_after} s"),
+        retry_after,
+    })
+}
+
+/// Ends the caller's session (if they came with one) and clears the cookie.
+pub(super) async fn logout(
+    State(state): State<ApiState>,
+    Caller(principal): Caller,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, ApiError> {
+    if let Via::Session(digest) = principal.via {
+        let event =
+            Event::new(now(), principal.actor(), "logout", format!("user/{}", principal.name));
+        state.write(move |store| store.end_session(&digest, &event)).await?;
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    if session_cookie(&headers).is_some() || matches!(principal.via, Via::Session(_)) {
+        response.headers_mut().insert(
+            header::SET_COOKIE,
+            HeaderValue::from_static(
+                "faultline_session=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0",
+            ),
+        );
+    }
+    Ok(response)
+}
+
+/// Who is calling.
+pub(super) async fn me(Caller(principal): Caller) -> Json<MeDto> {
+    Json(MeDto {
+        username: principal.name,
+        role: principal.role.as_str(),
+        permissions: permission_names(principal.role),
+    })
+}

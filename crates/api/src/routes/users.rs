@@ -1,0 +1,203 @@
+//! The users API (admin only): list, create, change role, disable, and API tokens for machines
+//! and scripts. Every change is one store transaction that writes its audit record first, with
+//! the caller as actor; passwords are checked against the rules and hashed (Argon2id) before
+//! they reach the store, and a new token's value is in the answer only.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use faultline_auth::{
+    Role, check_password, check_username, hash_password, new_token, token_digest,
+};
+use faultline_store::{ApiToken, Event, User};
+use faultline_types::Timestamp;
+
+use crate::auth::Caller;
+use crate::dto::{DisableBody, NewTokenBody, NewTokenDto, NewUserBody, RoleBody, UserDto};
+use crate::extract::{JsonBody, PathParams, RawBody, comment};
+use crate::times::{now, rfc3339};
+use crate::{ApiError, ApiState};
+
+const NANOS_PER_DAY: i64 = 86_400 * 1_000_000_000;
+
+/// Every user.
+pub(super) async fn list(State(state): State<ApiState>) -> Result<Json<Vec<UserDto>>, ApiError> {
+    let users = state.read(|store| store.users()).await?;
+    Ok(Json(users.into_iter().map(UserDto::from).collect()))
+}
+
+fn role(name: &str) -> Result<Role, ApiError> {
+    Role::parse(name).ok_or_else(|| {
+        ApiError::Invalid(format!("role `{name}` is not one of viewer, operator, engineer, admin"))
+    })
+}
+
+/// Refuses to take away the last active admin account: without one, only the break-glass admin
+/// token could manage users again.
+async fn keep_an_admin(state: &ApiState, user: &User) -> Result<(), ApiError> {
+    if user.role != Role::Admin.as_str() || user.disabled {
+        return Ok(());
+    }
+    let users = state.read(|store| store.users()).await?;
+    let admins = users.iter().filter(|u| u.role == Role::Admin.as_str() && !u.disabled).count();
+    if admins <= 1 {
+        return Err(ApiError::Conflict(format!(
+            "`{}` is the last active admin; make another admin first",
+            user.name
+        )));
+    }
+    Ok(())
+}
+
+/// Creates a user.
+pub(super) async fn create(
+    State(state): State<ApiState>,
+    Caller(caller): Caller,
+    JsonBody(body): JsonBody<NewUserBody>,
+) -> Result<(StatusCode, Json<UserDto>), ApiError> {
+    check_username(&body.username).map_err(ApiError::Invalid)?;
+    let role = role(&body.role)?;
+    let min = state.security().min_password_length;
+    check_password(&body.username, &body.password, min).map_err(ApiError::Invalid)?;
+    let password = body.password;
+    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await?
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let at = now();
+    let user = User {
+        name: body.username.clone(),
+        role: role.as_str().into(),
+        password_hash: hash,
+        disabled: false,
+        created_at: at,
+    };
+    let mut event = Event::new(at, caller.actor(), "user.create", format!("user/{}", user.name));
+    event.new_value = Some(role.as_str().into());
+    let stored = user.clone();
+    state.write(move |store| store.add_user(&stored, &event)).await?;
+    Ok((StatusCode::CREATED, Json(UserDto::from(user))))
+}
+
+/// Changes a user's role.
+pub(super) async fn set_role(
+    State(state): State<ApiState>,
+    Caller(caller): Caller,
+    PathParams(name): PathParams<String>,
+    JsonBody(body): JsonBody<RoleBody>,
+) -> Result<Json<UserDto>, ApiError> {
+    let role = role(&body.role)?;
+    let comment = comment(Some(&body.comment))?;
+    let lookup = name.clone();
+    let user = state
+        .read(move |store| store.user(&lookup))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("user `{name}`")))?;
+    if role != Role::Admin {
+        keep_an_admin(&state, &user).await?;
+    }
+    let mut event = Event::new(now(), caller.actor(), "user.role", format!("user/{name}"));
+    event.old_value = Some(user.role.clone());
+    event.new_value = Some(role.as_str().into());
+    event.reason = Some(comment);
+    let target = name.clone();
+    state.write(move |store| store.set_user_role(&target, role.as_str(), &event)).await?;
+    Ok(Json(UserDto::from(User { role: role.as_str().into(), ..user })))
+}
+
+/// Disables a user (their sessions and tokens end with it).
+pub(super) async fn disable(
+    State(state): State<ApiState>,
+    Caller(caller): Caller,
+    PathParams(name): PathParams<String>,
+    RawBody(bytes): RawBody,
+) -> Result<Json<UserDto>, ApiError> {
+    let body: DisableBody = if bytes.iter().all(u8::is_ascii_whitespace) {
+        DisableBody::default()
+    } else {
+        serde_json::from_slice(&bytes)
+            .map_err(|e| ApiError::Invalid(format!("request body: {e}")))?
+    };
+    let lookup = name.clone();
+    let user = state
+        .read(move |store| store.user(&lookup))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("user `{name}`")))?;
+    keep_an_admin(&state, &user).await?;
+    let mut event = Event::new(now(), caller.actor(), "user.disable", format!("user/{name}"));
+    event.old_value = Some(if user.disabled { "disabled" } else { "enabled" }.into());
+    event.new_value = Some("disabled".into());
+    event.reason = body.comment.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
+    let target = name.clone();
+    state.write(move |store| store.disable_user(&target, &event)).await?;
+    Ok(Json(UserDto::from(User { disabled: true, ..user })))
+}
+
+/// Creates an API token; its value is in this answer only.
+pub(super) async fn create_token(
+    State(state): State<ApiState>,
+    Caller(caller): Caller,
+    JsonBody(body): JsonBody<NewTokenBody>,
+) -> Result<(StatusCode, Json<NewTokenDto>), ApiError> {
+    let label = body.label.trim().to_string();
+    if label.is_empty() || label.chars().count() > 100 {
+        return Err(ApiError::Invalid("`label` must have 1 to 100 characters".into()));
+    }
+    let username = match body.username.or_else(|| caller.user().map(str::to_string)) {
+        Some(name) => name,
+        None => {
+            return Err(ApiError::Invalid(
+                "`username` is required: the admin token is not a user a token could act for"
+                    .into(),
+            ));
+        }
+    };
+    let lookup = username.clone();
+    let user = state
+        .read(move |store| store.user(&lookup))
+        .await?
+        .filter(|u| !u.disabled)
+        .ok_or_else(|| ApiError::NotFound(format!("user `{username}` (or it is disabled)")))?;
+    let user_role = role(&user.role)?;
+    let token_role = match body.role.as_deref() {
+        Some(name) => role(name)?,
+        None => user_role,
+    };
+    if token_role > user_role {
+        return Err(ApiError::Invalid(format!(
+            "a token of `{username}` can have at most the role {user_role}"
+        )));
+    }
+    let at = now();
+    let expires_at = match body.expires_days {
+        Some(0) => return Err(ApiError::Invalid("`expires_days` must be at least 1".into())),
+        Some(days) => Some(Timestamp::from_nanos(
+            at.as_nanos().saturating_add(i64::from(days).saturating_mul(NANOS_PER_DAY)),
+        )),
+        None => None,
+    };
+    let plain = new_token().map_err(|e| ApiError::Internal(e.to_string()))?;
+    let digest = token_digest(&plain);
+    let token = ApiToken {
+        id: 0,
+        username: username.clone(),
+        role: token_role.as_str().into(),
+        label: label.clone(),
+        created_at: at,
+        expires_at,
+        revoked: false,
+    };
+    let mut event = Event::new(at, caller.actor(), "token.create", format!("user/{username}"));
+    event.new_value = Some(format!("role {token_role}, label {label}"));
+    let id = state.write(move |store| store.add_api_token(&digest, &token, &event)).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(NewTokenDto {
+            id,
+            token: plain,
+            username,
+            role: token_role.as_str().into(),
+            label,
+            expires_at: expires_at.map(rfc3339),
+        }),
+    ))
+}

@@ -1,0 +1,2 @@
+// Side-effect CSS imports are bundled by esbuild into the app's stylesheet.
+declare module '*.css';
