@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use faultline_pipeline::{AssetStatus, IngestReport, LiveEvent, MetricsSnapshot};
-use faultline_store::{Event, ModelVersion, ScoreRecord, Signature, StoredSample};
+use faultline_store::{Event, ModelVersion, ScoreRecord, Signature, StoredSample, TrainingSummary};
 use faultline_types::{Alarm, AlarmState, Contributor, Priority, Quality, RejectReason, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -372,6 +372,38 @@ pub struct ModelDto {
     /// The electronic signature of the activation that made this version active (`null` when
     /// it was never activated by a person, e.g. from the configuration file).
     pub signature: Option<SignatureDto>,
+    /// How the model was trained, from its file (in the model list).
+    pub training: Option<TrainingDto>,
+}
+
+/// A model file's training summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrainingDto {
+    /// Training files, as given.
+    pub inputs: Vec<String>,
+    /// Training rows read.
+    pub rows: usize,
+    /// The time column, when one was used.
+    pub time_column: Option<String>,
+    /// Columns left out on request.
+    pub excluded: Vec<String>,
+    /// Share of training rows the model alarms on, in %.
+    pub training_alarm_rate: f64,
+    /// The faultline version that fitted it.
+    pub faultline_version: String,
+}
+
+impl From<TrainingSummary> for TrainingDto {
+    fn from(t: TrainingSummary) -> Self {
+        TrainingDto {
+            inputs: t.inputs,
+            rows: t.rows,
+            time_column: t.time_column,
+            excluded: t.excluded,
+            training_alarm_rate: t.training_alarm_rate,
+            faultline_version: t.faultline_version,
+        }
+    }
 }
 
 /// An electronic signature as shown with a record: who signed, when, and what it means.
@@ -410,6 +442,7 @@ impl From<ModelVersion> for ModelDto {
             size: m.size,
             active: m.active,
             signature: m.activation.map(SignatureDto::from),
+            training: None,
         }
     }
 }

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::db::{sql, unsigned, write_tx};
 use crate::events::{commit_audited, insert_event};
-use crate::{Event, Signature, Store, StoreError};
+use crate::{Event, ModelArtifact, Signature, Store, StoreError, TrainingSummary};
 
 /// One stored model version (without its bytes).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -174,6 +174,32 @@ impl Store {
             });
         }
         Ok(Some((version, bytes)))
+    }
+
+    /// How a stored version was trained: the summary inside its model file. The detector's
+    /// parameters are skipped, not decoded, so listing stays cheap for large models. `None`
+    /// when no such version exists.
+    pub fn model_training(
+        &self,
+        asset: &str,
+        version: u32,
+    ) -> Result<Option<TrainingSummary>, StoreError> {
+        let bytes: Option<Vec<u8>> = self
+            .conn
+            .prepare_cached("SELECT bytes FROM models WHERE asset = ?1 AND version = ?2")
+            .and_then(|mut s| s.query_row(params![asset, version], |r| r.get(0)).optional())
+            .map_err(sql(&self.path, "read a model file"))?;
+        let Some(bytes) = bytes else { return Ok(None) };
+        let place = std::path::PathBuf::from(format!("model {asset} v{version}"));
+        let artifact =
+            ModelArtifact::<serde::de::IgnoredAny>::from_bytes(&bytes, &place).map_err(|e| {
+                StoreError::Damaged {
+                    path: self.path.clone(),
+                    record: format!("model {asset} v{version}"),
+                    reason: e.to_string(),
+                }
+            })?;
+        Ok(Some(artifact.training))
     }
 }
 

@@ -19,7 +19,7 @@ use faultline_auth::verify_password;
 use faultline_store::{Event, Signature};
 
 use crate::auth::Caller;
-use crate::dto::{ActivateBody, ModelDto, ModelsQuery, UploadQuery};
+use crate::dto::{ActivateBody, ModelDto, ModelsQuery, TrainingDto, UploadQuery};
 use crate::extract::{JsonBody, Params, PathParams, RawBody, comment};
 use crate::times::now;
 use crate::{ApiError, ApiState};
@@ -30,8 +30,21 @@ pub(super) async fn list(
     Params(query): Params<ModelsQuery>,
 ) -> Result<Json<Vec<ModelDto>>, ApiError> {
     let asset = query.asset.filter(|a| !a.is_empty());
-    let models = state.read(move |store| store.models(asset.as_deref())).await?;
-    Ok(Json(models.into_iter().map(ModelDto::from).collect()))
+    let listed = state
+        .read(move |store| {
+            let mut listed = Vec::new();
+            for model in store.models(asset.as_deref())? {
+                let training = store.model_training(&model.asset, model.version)?;
+                listed.push((model, training));
+            }
+            Ok(listed)
+        })
+        .await?;
+    let dto = |(model, training): (_, Option<_>)| ModelDto {
+        training: training.map(TrainingDto::from),
+        ..ModelDto::from(model)
+    };
+    Ok(Json(listed.into_iter().map(dto).collect()))
 }
 
 /// Registers the body as the asset's next model version (not active).

@@ -18,6 +18,10 @@ async fn models_are_uploaded_listed_and_activated() {
     assert_eq!(models[0]["version"], 1);
     assert_eq!(models[0]["kind"], "pca");
     assert_eq!(models[0]["active"], true);
+    // The training summary comes from inside the model file.
+    let training = &models[0]["training"];
+    assert_eq!(training["inputs"], json!(["synthetic"]), "{training}");
+    assert!(training["rows"].as_u64().is_some_and(|rows| rows > 0), "{training}");
 
     let bytes = model(100..500).to_bytes();
     let path = "/api/v1/models?asset=pump1&comment=retrained%20after%20the%20pump%20swap";
