@@ -35,6 +35,16 @@
 //!    smoothed branches (λ < 1 and the per-channel EWMA) therefore take in their input capped
 //!    at [`DefaultConfig::clip`] times its in-sample 99 % quantile; they exist to accumulate
 //!    *small* persistent shifts, and the raw branch (λ = 1) still sees a large one whole.
+//! 6. **A limit per sensor.** A single channel far outside its range is a fault whatever the
+//!    model makes of it, and PCA dilutes it: T² spreads one channel over many components, so a
+//!    channel at 5 σ can leave T² inside its limit (TEP fault 11: the reactor cooling-water flow
+//!    swings to −5 σ five samples after the onset while T² reads half its limit). The largest
+//!    standardised deviation over the channels, `max_j |z_j|`, therefore alarms on its own
+//!    above the [`DefaultConfig::sensor_quantile`] quantile (by default the maximum) of its
+//!    held-out values — the classic per-sensor Shewhart check, with a limit that, like the
+//!    combined one, comes from rows the fold model had not seen. It enters the combined
+//!    statistic scaled so that its limit falls on the combined limit, so there is still one
+//!    statistic and one limit.
 //!
 //! Everything — drift flags, scaling, loadings, normalisers, the limit — comes from the training
 //! rows. No IO, no clock.
@@ -68,6 +78,10 @@ pub struct DefaultConfig {
     /// times their in-sample 99 % quantile; `None`: uncapped (models fitted before the cap).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clip: Option<f64>,
+    /// Quantile of the held-out largest |standardised value| that becomes the per-sensor limit
+    /// (1.0: the largest held-out value); `None`: no per-sensor limit (models fitted before it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sensor_quantile: Option<f64>,
 }
 
 impl Default for DefaultConfig {
@@ -80,6 +94,7 @@ impl Default for DefaultConfig {
             folds: 5,
             confidence: 0.98,
             clip: Some(2.0),
+            sensor_quantile: Some(1.0),
         }
     }
 }
@@ -104,6 +119,9 @@ impl DefaultConfig {
         }
         if self.clip.is_some_and(|c| !(c > 0.0 && c.is_finite())) {
             return bad("clip must be a positive number");
+        }
+        if self.sensor_quantile.is_some_and(|q| !(q > 0.0 && q <= 1.0)) {
+            return bad("sensor quantile must be in (0, 1]");
         }
         Ok(())
     }
@@ -171,6 +189,11 @@ pub struct DefaultModel {
     /// before this field existed load with it empty and fall back to the model means.
     #[serde(default)]
     pub level: Vec<f64>,
+    /// Per-sensor limit on `max_j |z_j|` (step 6 of the module documentation), in standard
+    /// deviations of the model inputs; `None` when the settings have no
+    /// [`DefaultConfig::sensor_quantile`] (and in artifacts written before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sensor_limit: Option<f64>,
 }
 
 /// Quantile used for the in-sample normalisers (they only put statistics on one scale; the
@@ -196,6 +219,7 @@ impl DefaultModel {
         let inputs = transform(data, channels, &differenced);
         let n = inputs.len() / channels;
         let mut held_out = Vec::with_capacity(n);
+        let mut held_out_deviation = Vec::with_capacity(n);
         for block in blocks(n, config.folds) {
             let rest: Vec<f64> = (0..n)
                 .filter(|i| !block.contains(i))
@@ -204,13 +228,18 @@ impl DefaultModel {
             let core = DefaultCore::fit(&rest, channels, &config)?;
             let held = &inputs[block.start * channels..block.end * channels];
             held_out.extend(core.combined(held, channels, &config));
+            held_out_deviation.extend(core.largest_deviation(held, channels));
         }
         let limit = limits::empirical_quantile(&held_out, config.confidence);
+        let sensor_limit = config.sensor_quantile.map(|q| {
+            // Floored: a training set of constant channels has no deviation at all.
+            limits::empirical_quantile(&held_out_deviation, q).max(1e-12)
+        });
         let core = DefaultCore::fit(&inputs, channels, &config)?;
         let level = (0..channels)
             .map(|j| data.iter().skip(j).step_by(channels).sum::<f64>() / rows as f64)
             .collect();
-        Ok(DefaultModel { config, channels, differenced, core, limit, level })
+        Ok(DefaultModel { config, channels, differenced, core, limit, level, sensor_limit })
     }
 
     /// A streaming scorer over this model (one frame at a time, with contributions).
@@ -261,6 +290,12 @@ impl DefaultModel {
         if !self.level.is_empty() && self.level.len() != m {
             return bad(format!("level has {} values, expected {m}", self.level.len()));
         }
+        if self.config.sensor_quantile.is_some() != self.sensor_limit.is_some() {
+            return bad("sensor limit and its setting must come together".into());
+        }
+        if self.sensor_limit.is_some_and(|l| !(l > 0.0 && l.is_finite())) {
+            return bad("sensor limit must be a positive number".into());
+        }
         let normalisers = core.normalisers.iter().flat_map(|(t, s)| [*t, *s]);
         let positive = core.eigenvalues.iter().chain(&core.channel_sd).copied().chain(normalisers);
         let positive: Vec<f64> = positive
@@ -288,10 +323,20 @@ impl DefaultModel {
     /// for warm-up rows.
     pub fn score_batch(&self, data: &[f64]) -> Vec<Option<f64>> {
         let inputs = transform(data, self.channels, &self.differenced);
-        let combined = self.core.combined(&inputs, self.channels, &self.config);
+        let mut combined = self.core.combined(&inputs, self.channels, &self.config);
+        if let Some(scale) = self.sensor_scale() {
+            let deviation = self.core.largest_deviation(&inputs, self.channels);
+            combined.iter_mut().zip(deviation).for_each(|(c, d)| *c = c.max(d * scale));
+        }
         std::iter::repeat_n(None, self.warm_up().min(data.len() / self.channels.max(1)))
             .chain(combined.into_iter().map(Some))
             .collect()
+    }
+
+    /// What turns a standardised deviation into units of the combined statistic: the per-sensor
+    /// limit lands on the combined limit. `None` without a per-sensor limit.
+    pub fn sensor_scale(&self) -> Option<f64> {
+        self.sensor_limit.map(|l| self.limit / l)
     }
 
     /// Alarm verdicts per row (`None` for warm-up rows).
@@ -424,6 +469,12 @@ impl DefaultCore {
             spe.push((norm2 - scores2).max(0.0));
         }
         (t2, spe)
+    }
+
+    /// `max_j |z_j|` per row: the per-sensor check's statistic.
+    fn largest_deviation(&self, inputs: &[f64], channels: usize) -> Vec<f64> {
+        let z = self.standardise(inputs, channels);
+        z.chunks_exact(channels).map(|row| row.iter().fold(0.0, |m, x| x.abs().max(m))).collect()
     }
 
     fn channel_statistic(&self, smoothed: &[f64], channels: usize) -> Vec<f64> {

@@ -5,9 +5,9 @@
 //! The live path and `faultline score` speak in two statistics, T² and SPE, each against its
 //! limit (the store, the API and the CSV columns are contracts). The combined statistic is the
 //! maximum of normalised branches, so it splits into two maxima without loss:
-//! - the **T² slot** is the largest of the smoothed T² branches (one per λ) and the per-channel
-//!   EWMA branch — statistics of the process *moving* (along its normal correlation directions,
-//!   or one channel's level shifting);
+//! - the **T² slot** is the largest of the smoothed T² branches (one per λ), the per-channel
+//!   EWMA branch and the per-sensor check — statistics of the process *moving* (along its
+//!   normal correlation directions, one channel's level shifting, or one channel far out);
 //! - the **SPE slot** is the largest of the smoothed SPE branches — normal correlation *broken*.
 //!
 //! Both are in units of the combined statistic (dimensionless, each branch divided by its
@@ -24,7 +24,8 @@
 //!   `[0, smoothed statistic]` — the same reading as for PCA: "the statistic with this channel
 //!   repaired falls by at most this much".
 //! - the per-channel EWMA branch: `|EWMA_j| / sd_j` over the branch's normaliser, which *is*
-//!   channel `j`'s term (the branch is the maximum of these), so the largest equals the slot.
+//!   channel `j`'s term (the branch is the maximum of these), so the largest equals the slot;
+//!   likewise the per-sensor check: `|z_j|` in units of the combined statistic.
 //!
 //! Taking the dominant branch's contributions rather than summing all branches keeps the units
 //! of the number that raised the alarm: an engineer reading "ch10 contributes 3.1" can compare
@@ -47,6 +48,8 @@ enum Branch {
     Channel,
     /// Smoothed T² or SPE at the λ of this index.
     Smoothed(usize),
+    /// The per-sensor check (`max_j |z_j|`).
+    Sensor,
 }
 
 /// Scores raw frames of a [`DefaultModel`] one at a time into a [`Score`] (T² slot, SPE slot,
@@ -63,6 +66,8 @@ pub struct DefaultScorer {
     /// only read).
     model: Box<DefaultModel>,
     needs_previous: bool,
+    /// [`DefaultModel::sensor_scale`]: 0 without a per-sensor limit (the check then never leads).
+    sensor_scale: f64,
     /// `1 / D_jj` and `1 / C̃_jj` per channel.
     inv_d: Vec<f64>,
     inv_c: Vec<f64>,
@@ -101,6 +106,7 @@ impl DefaultScorer {
         DefaultScorer {
             model: Box::new(model.clone()),
             needs_previous: model.warm_up() > 0,
+            sensor_scale: model.sensor_scale().unwrap_or(0.0),
             inv_d,
             inv_c,
             previous: vec![0.0; m],
@@ -153,6 +159,10 @@ impl DefaultScorer {
         let lambdas = &self.model.config.lambdas;
         let channel_value = self.channel_value(None);
         let (mut t2_value, mut t2_branch) = (channel_value, Branch::Channel);
+        let sensor_value = self.z.iter().fold(0.0, |m, z| z.abs().max(m)) * self.sensor_scale;
+        if sensor_value > t2_value {
+            (t2_value, t2_branch) = (sensor_value, Branch::Sensor);
+        }
         let (mut spe_value, mut spe_branch) = (f64::NEG_INFINITY, Branch::Smoothed(0));
         for (i, &(nt, ns)) in core.normalisers.iter().enumerate().take(lambdas.len()) {
             if self.t2_state[i] / nt > t2_value {
@@ -172,6 +182,14 @@ impl DefaultScorer {
                 let state = &self.t2_rbc_state[i * m..(i + 1) * m];
                 let nt = core.normalisers[i].0;
                 t2_slot.contributions.iter_mut().zip(state).for_each(|(c, s)| *c = s / nt);
+            }
+            Branch::Sensor => {
+                let scale = self.sensor_scale;
+                t2_slot
+                    .contributions
+                    .iter_mut()
+                    .zip(&self.z)
+                    .for_each(|(c, z)| *c = z.abs() * scale);
             }
         }
         if let Branch::Smoothed(i) = spe_branch {
@@ -335,6 +353,35 @@ mod tests {
         assert!(alarmed.len() > 200, "{} of 280 rows alarm", alarmed.len());
         let named = alarmed.iter().filter(|s| s.top_contributors(1)[0].channel == 2).count();
         assert!(named * 10 >= alarmed.len() * 9, "channel 2 leads {named} of {}", alarmed.len());
+    }
+
+    #[test]
+    fn one_sensor_beyond_its_held_out_range_alarms_at_once_and_is_named() {
+        let model = DefaultModel::fit(&plant(400, 21), 4, DefaultConfig::default()).unwrap();
+        let sensor_limit = model.sensor_limit.expect("the default settings check each sensor");
+        let (row, channel) = (200, 2);
+        assert!(!model.differenced[channel]);
+        let at = |z: f64| {
+            let mut test = plant(400, 22);
+            test[row * 4 + channel] = model.core.mean[channel] + z * model.core.scale[channel];
+            test
+        };
+        let beyond = stream(&model, &at(1.02 * sensor_limit));
+        let hit = &beyond[row];
+        assert!(hit.alarm, "{hit:?}");
+        let top = hit.top_contributors(1)[0];
+        assert_eq!(top.channel, channel);
+        let expected = 1.02 * sensor_limit * model.sensor_scale().unwrap();
+        assert!((hit.statistics[0].value - expected).abs() < 1e-9 * expected, "{hit:?}");
+        // Without the per-sensor check the other branches let this frame pass: the check is
+        // what raises it.
+        let mut without = model.clone();
+        (without.sensor_limit, without.config.sensor_quantile) = (None, None);
+        assert_eq!(without.check(), Ok(()));
+        assert!(!stream(&without, &at(1.02 * sensor_limit))[row].alarm);
+        // Just inside the limit the check stays quiet.
+        let inside = stream(&model, &at(0.98 * sensor_limit));
+        assert!(inside[row].statistics[0].value < model.limit, "{:?}", inside[row]);
     }
 
     #[test]

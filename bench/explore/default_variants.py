@@ -1,0 +1,271 @@
+"""Variants of the `default` detector, measured on TEP and SKAB under the bench protocols.
+
+A numpy re-implementation of `crates/detectors/src/ensemble.rs` (`DefaultModel`) that the
+third round of issue #3 used to try ideas before porting one to Rust: it reproduces the Rust
+`default` row of `faultline bench tep` and `bench skab` to the last printed digit (row
+`default` below), so a variant's figures here are what the Rust detector would give.
+
+    bench/peers/.venv/bin/python bench/explore/default_variants.py [--data ../shared/data]
+
+Prints one line per variant: TEP far_d00te / far_pre / fdr17 / median delay and SKAB F1 / FAR /
+MAR (rates in %), then the SKAB trade-off of the default when only its limit is scaled. Takes
+about a minute. Everything is fitted on training rows only (TEP `d00.dat`, SKAB the 400-row
+prefix of each file), as in the Rust benches. Not part of the product or of CI.
+"""
+
+import argparse
+import glob
+import os
+
+import numpy as np
+
+EXCLUDED = {3, 9, 15, 21}  # not in fdr17 / the median delay (PROTOCOL.md)
+BASE = dict(variance=0.75, lambdas=(1.0, 0.05), channel_lambda=0.1, drift_ratio=0.5, folds=5,
+            confidence=0.98, clip=2.0, sensor_quantile=1.0)
+
+
+# --- the detector -------------------------------------------------------------------------------
+
+def blocks(n, k):
+    return np.array_split(np.arange(n), k)
+
+
+def ewma(x, lam, start, cap=None):
+    if cap is not None and lam < 1:
+        x = np.minimum(x, cap)
+    out, s = np.empty(len(x)), start
+    for i, v in enumerate(x):
+        s = lam * v + (1 - lam) * s
+        out[i] = s
+    return out
+
+
+def channel_ewma(z, lam, caps=None):
+    if caps is not None:
+        z = np.clip(z, -caps, caps)
+    out, s = np.empty_like(z), np.zeros(z.shape[1])
+    for i in range(len(z)):
+        s = lam * z[i] + (1 - lam) * s
+        out[i] = s
+    return out
+
+
+def drift_flags(x, folds, ratio):
+    sd = x.std(0, ddof=1)
+    means = np.array([x[b].mean(0) for b in blocks(len(x), folds)])
+    return (sd > 0) & (means.std(0, ddof=1) > ratio * sd)
+
+
+def transform(x, differenced):
+    if not differenced.any():
+        return x.copy()
+    y = x[1:].copy()
+    y[:, differenced] = x[1:, differenced] - x[:-1, differenced]
+    return y
+
+
+class Core:
+    """PCA + EWMA branches fitted on model inputs (one per fold, one final)."""
+
+    def __init__(self, y, c):
+        self.c = c
+        self.mean = y.mean(0)
+        sd = y.std(0, ddof=1)
+        sd[sd <= 1e-12 * np.maximum(abs(self.mean), 1)] = 0
+        self.sd = sd
+        z = self.standardise(y)
+        w, v = np.linalg.eigh(z.T @ z / (len(z) - 1))
+        w, v = np.maximum(w[::-1], 0), v[:, ::-1]
+        a, cum = 0, 0.0
+        while a < max(len(w) - 1, 1) and cum < c["variance"] * w.sum():
+            cum += w[a]
+            a += 1
+        self.p, self.lam = v[:, :max(a, 1)], np.maximum(w[:max(a, 1)], 1e-12)
+        t2, spe = self.t2_spe(z)
+        self.t2_mean, self.spe_mean = t2.mean(), spe.mean()
+        clip = c["clip"]
+        self.cap_t2 = clip * np.quantile(t2, .99) if clip else None
+        self.cap_spe = clip * np.quantile(spe, .99) if clip else None
+        self.cap_ch = np.maximum(clip * np.quantile(abs(z), .99, axis=0), 1e-12) if clip else None
+        self.norm = [(max(np.quantile(ewma(t2, l, self.t2_mean, self.cap_t2), .99), 1e-12),
+                      max(np.quantile(ewma(spe, l, self.spe_mean, self.cap_spe), .99), 1e-12))
+                     for l in c["lambdas"]]
+        e = channel_ewma(z, c["channel_lambda"], self.cap_ch)
+        sd_e = e.std(0)
+        sd_e[sd_e == 0] = 1
+        self.channel_sd = sd_e
+        self.channel_norm = max(np.quantile(abs(e / sd_e).max(1), .99), 1e-12)
+
+    def standardise(self, y):
+        safe = np.where(self.sd > 0, self.sd, 1)
+        return np.where(self.sd > 0, (y - self.mean) / safe, 0)
+
+    def t2_spe(self, z):
+        t = z @ self.p
+        return (t ** 2 / self.lam).sum(1), np.maximum((z ** 2).sum(1) - (t ** 2).sum(1), 0)
+
+    def branches(self, y, per_channel=False):
+        """Each normalised branch of the combined statistic, plus 'sensor' = max |z| (raw)."""
+        z = self.standardise(y)
+        t2, spe = self.t2_spe(z)
+        c, out = self.c, {}
+        e = abs(channel_ewma(z, c["channel_lambda"], self.cap_ch) / self.channel_sd)
+        e /= self.channel_norm
+        if per_channel:
+            out.update({f"c{j}": e[:, j] for j in range(e.shape[1])})
+        else:
+            out["channel"] = e.max(1)
+        for l, (nt, ns) in zip(c["lambdas"], self.norm):
+            out[f"t2@{l}"] = ewma(t2, l, self.t2_mean, self.cap_t2) / nt
+            out[f"spe@{l}"] = ewma(spe, l, self.spe_mean, self.cap_spe) / ns
+        out["sensor"] = abs(z).max(1)
+        return out
+
+
+class Model:
+    """The default detector and the calibration variants tried in round 3.
+
+    variant keys (beyond BASE): per_branch (normalise every branch by its held-out quantile
+    `branch_quantile` before the combined limit), per_channel (the same for each channel of the
+    per-channel branch, floored at 1), warm (held-out EWMAs warmed by the rows before the block).
+    """
+
+    def __init__(self, x, c):
+        self.c = c
+        self.differenced = drift_flags(x, c["folds"], c["drift_ratio"])
+        y = transform(x, self.differenced)
+        held = {}
+        for b in blocks(len(y), c["folds"]):
+            core = Core(np.delete(y, b, 0), c)
+            rows = y[:b[-1] + 1] if c.get("warm") else y[b]
+            for k, v in core.branches(rows, c.get("per_channel")).items():
+                held.setdefault(k, []).append(v[-len(b):])
+        held = {k: np.concatenate(v) for k, v in held.items()}
+        sensor = held.pop("sensor")
+        self.scale = {k: 1.0 for k in held}
+        if c.get("per_branch"):
+            self.scale = {k: max(np.quantile(v, c["branch_quantile"]), 1e-12) for k, v in held.items()}
+        if c.get("per_channel"):
+            for k in held:
+                if k.startswith("c"):
+                    self.scale[k] = max(np.quantile(held[k], c["branch_quantile"]), 1.0)
+        combined = np.max([held[k] / self.scale[k] for k in held], 0)
+        self.limit = np.quantile(combined, c["confidence"])
+        q = c.get("sensor_quantile")
+        self.sensor_limit = np.quantile(sensor, q) * c.get("sensor_factor", 1.0) if q else None
+        self.core = Core(y, c)
+        self.warm_up = int(self.differenced.any())
+
+    def score(self, x):
+        out = np.full(len(x), np.nan)
+        parts = self.core.branches(transform(x, self.differenced), self.c.get("per_channel"))
+        sensor = parts.pop("sensor")
+        combined = np.max([parts[k] / self.scale[k] for k in parts], 0)
+        if self.sensor_limit is not None:
+            combined = np.maximum(combined, sensor / self.sensor_limit * self.limit)
+        out[self.warm_up:] = combined
+        return out
+
+    def alarms(self, x):
+        s = self.score(x)
+        return np.where(np.isnan(s), np.nan, s > self.limit)
+
+
+# --- the protocols ------------------------------------------------------------------------------
+
+def load_tep(folder):
+    train = np.loadtxt(os.path.join(folder, "d00.dat"))
+    train = train.T if train.shape[0] == 52 else train
+    normal = np.loadtxt(os.path.join(folder, "d00_te.dat"))
+    faults = [np.loadtxt(os.path.join(folder, f"d{k:02d}_te.dat")) for k in range(1, 22)]
+    return train, normal, faults
+
+
+def load_skab(folder):
+    files = []
+    for path in sorted(glob.glob(os.path.join(folder, "*", "*.csv"))):
+        if "anomaly-free" in path:
+            continue
+        lines = open(path).read().replace("\r", "").split("\n")[1:]
+        rows = [line.split(";") for line in lines if line.strip()]
+        x = np.array([[float(v) for v in r[1:9]] for r in rows])
+        files.append((x, np.array([float(r[9]) > 0.5 for r in rows])))
+    return files
+
+
+def rate(a):
+    return 100 * a[~np.isnan(a)].mean()
+
+
+def first_run_of_three(a):
+    for i in range(len(a) - 2):
+        if a[i] == 1 and a[i + 1] == 1 and a[i + 2] == 1:
+            return i
+    return None
+
+
+def tep_row(tep, c):
+    train, normal, faults = tep
+    model = Model(train, c)
+    tracks = [model.alarms(x) for x in faults]
+    kept = [k for k in range(1, 22) if k not in EXCLUDED]
+    fdr17 = np.mean([rate(tracks[k - 1][160:]) for k in kept])
+    delays = {k: first_run_of_three(tracks[k - 1][160:]) for k in kept}
+    median = np.median([d for d in delays.values() if d is not None])
+    pre = rate(np.concatenate([t[:160] for t in tracks]))
+    return rate(model.alarms(normal)), pre, fdr17, median, delays
+
+
+def skab_counts(files, c, limit_factor=1.0):
+    tp = fp = fn = tn = 0
+    for x, y in files:
+        model = Model(x[:400], c)
+        score = np.nan_to_num(model.score(x))[400:]
+        a, yy = score > model.limit * limit_factor, y[400:]
+        tp, fp = tp + (a & yy).sum(), fp + (a & ~yy).sum()
+        fn, tn = fn + (~a & yy).sum(), tn + (~a & ~yy).sum()
+    return 2 * tp / (2 * tp + fn + fp), 100 * fp / (fp + tn), 100 * fn / (fn + tp)
+
+
+VARIANTS = [
+    ("default", {}),
+    ("no per-sensor limit (round-2 default)", dict(sensor_quantile=None)),
+    ("sensor limit: held-out q 0.99", dict(sensor_quantile=0.99)),
+    ("sensor limit: held-out q 0.995", dict(sensor_quantile=0.995)),
+    ("sensor limit: held-out q 0.999", dict(sensor_quantile=0.999)),
+    ("sensor limit: 1.1 x held-out max", dict(sensor_factor=1.1)),
+    ("per-branch held-out q 0.95, conf 0.98", dict(per_branch=1, branch_quantile=0.95)),
+    ("per-branch held-out q 0.95, conf 0.99", dict(per_branch=1, branch_quantile=0.95, confidence=0.99)),
+    ("per-branch held-out q 0.98, conf 0.99", dict(per_branch=1, branch_quantile=0.98, confidence=0.99)),
+    ("per-branch held-out q 0.99, conf 0.99", dict(per_branch=1, branch_quantile=0.99, confidence=0.99)),
+    ("per-channel held-out max, conf 0.98", dict(per_channel=1, branch_quantile=1.0)),
+    ("per-channel held-out max, conf 0.99", dict(per_channel=1, branch_quantile=1.0, confidence=0.99)),
+    ("held-out EWMAs warmed, conf 0.98", dict(warm=1)),
+    ("held-out EWMAs warmed, conf 0.99", dict(warm=1, confidence=0.99)),
+]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", default="../shared/data")
+    args = parser.parse_args()
+    tep = load_tep(os.path.join(args.data, "tep"))
+    skab = load_skab(os.path.join(args.data, "skab"))
+    print(f"{'variant':42s} {'far_d00te':>9s} {'far_pre':>7s} {'fdr17':>6s} {'delay':>5s} | "
+          f"{'F1':>5s} {'FAR':>6s} {'MAR':>6s}")
+    for name, change in VARIANTS:
+        c = dict(BASE, **change)
+        far, pre, fdr17, delay, delays = tep_row(tep, c)
+        f1, skab_far, mar = skab_counts(skab, c)
+        print(f"{name:42s} {far:9.2f} {pre:7.2f} {fdr17:6.2f} {delay:5.1f} | "
+              f"{f1:5.3f} {skab_far:6.2f} {mar:6.2f}", flush=True)
+        if name == "default":
+            print(f"{'':42s} delays per fault: {delays}", flush=True)
+    print("\nSKAB, default with only its limit scaled (the trade-off the limit alone offers):")
+    for factor in [1.0, 1.1, 1.2, 1.35, 1.5, 2.0]:
+        f1, skab_far, mar = skab_counts(skab, BASE, factor)
+        print(f"  limit x {factor:<4}  F1 {f1:.3f}  FAR {skab_far:6.2f}  MAR {mar:6.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
