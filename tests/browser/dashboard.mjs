@@ -281,11 +281,39 @@ async function drive(base, creds, dataDir) {
       if (!(await page.locator('.verify-ok').count())) throw new Error(`audit chain not verified: ${verify}`);
     });
 
+    await check('change the password (a wrong current one is refused in the dialog)', page, async () => {
+      const next = `${creds.password} renewed`;
+      await page.goto(`${base}/#/overview`);
+      await page.locator('[data-testid=password]').click();
+      await page.locator('dialog input[name=current]').fill('not-the-password');
+      await page.locator('dialog input[name=next]').fill(next);
+      await page.locator('dialog input[name=repeat]').fill(next);
+      await page.locator('dialog button[type=submit]').click();
+      await page.locator('dialog .form-error:not(:empty)').waitFor({ timeout: 10_000 });
+      const said = await page.locator('dialog .form-error').innerText();
+      if (!/password is wrong/.test(said)) throw new Error(`the dialog says: ${said}`);
+      // A wrong password in the body is not a lost session: the shell stays.
+      if (await page.locator('#login-user').count()) throw new Error('a wrong current password showed the login page');
+      await page.locator('dialog input[name=current]').fill(creds.password);
+      await page.screenshot({ path: path.join(out, '14-password-dialog.png') });
+      await page.locator('dialog button[type=submit]').click();
+      await page.locator('dialog').waitFor({ state: 'detached', timeout: 10_000 });
+      await page.locator('.toast-ok').first().waitFor({ timeout: 5_000 });
+      creds.password = next;
+    });
+
     await check('log out', page, async () => {
       await page.getByRole('button', { name: 'Log out' }).click();
       await page.locator('#login-user').waitFor({ timeout: 10_000 });
       const me = await page.evaluate(async () => (await fetch('/api/v1/me', { headers: { 'X-Requested-With': 'faultline' } })).status);
       if (me !== 401) throw new Error(`/api/v1/me answers ${me} after logging out`);
+    });
+
+    await check('log in with the new password', page, async () => {
+      await page.fill('#login-user', creds.username);
+      await page.fill('#login-pass', creds.password);
+      await page.click('button[type=submit]');
+      await page.locator('[data-testid=overview] .card').first().waitFor({ timeout: 15_000 });
     });
 
     await check('no script errors or CSP violations', page, async () => {

@@ -59,6 +59,9 @@ export function setUnauthorizedHandler(f: () => void): void {
   onUnauthorized = f;
 }
 
+/** Routes whose 401 means "the password in the body is wrong", not "the session ended". */
+const PASSWORD_IN_BODY = /^\/api\/v1\/(login|me\/password|models\/.+\/activate)$/;
+
 export async function request<T>(
   method: 'GET' | 'POST',
   path: string,
@@ -91,13 +94,15 @@ export async function request<T>(
   if (!response.ok) {
     const body = (json ?? {}) as { error?: string; detail?: string };
     const retry = Number(response.headers.get('Retry-After'));
+    // A 401 on a route with a password in its body is that password being wrong.
+    const wrongPassword = response.status === 401 && PASSWORD_IN_BODY.test(path);
     const error = new HttpError(
       response.status,
-      body.error ?? 'http',
+      wrongPassword ? 'wrong_password' : body.error ?? 'http',
       body.detail ?? text.slice(0, 200),
       Number.isFinite(retry) && retry > 0 ? retry : null,
     );
-    if (response.status === 401 && path !== '/api/v1/login') onUnauthorized();
+    if (response.status === 401 && !PASSWORD_IN_BODY.test(path)) onUnauthorized();
     throw error;
   }
   return json as T;
@@ -110,6 +115,8 @@ export const api = {
   login: (username: string, password: string) =>
     request<{ username: string; role: string; expires_at: string }>('POST', '/api/v1/login', { username, password }),
   logout: () => request<void>('POST', '/api/v1/logout'),
+  changePassword: (current_password: string, new_password: string) =>
+    request<void>('POST', '/api/v1/me/password', { current_password, new_password }),
   assets: () => request<Asset[]>('GET', '/api/v1/assets'),
   scores: (asset: string, limit: number) =>
     request<{ asset: string; scores: Score[] }>('GET', `/api/v1/assets/${enc(asset)}/scores?limit=${limit}`),

@@ -8,7 +8,7 @@ import { api, HttpError, setUnauthorizedHandler, type Me } from './api';
 import { fill, h } from './dom';
 import { LANGS, lang, onLangChange, setLang, t, type Lang } from './i18n';
 import { Live, type LinkState } from './live';
-import { debounce, errorText, roleName } from './ui';
+import { debounce, errorText, openDialog, roleName, toast } from './ui';
 import { alarmsView } from './views/alarms';
 import { assetView } from './views/asset';
 import { auditView } from './views/audit';
@@ -120,6 +120,7 @@ function shell(me: Me): void {
       h('span', { class: 'link', title: t('link.title') }, linkDot, linkText),
       h('span', { class: 'user', 'data-testid': 'user' }, h('strong', null, me.username), ' · ', roleName(me.role)),
       langSwitch(),
+      h('button', { class: 'btn btn-quiet', type: 'button', 'data-testid': 'password', onclick: passwordDialog }, t('nav.password')),
       h('button', { class: 'btn btn-quiet', type: 'button', onclick: logout }, t('nav.logout'))));
 
   const route = () => {
@@ -159,6 +160,25 @@ function shell(me: Me): void {
     live.onLagged(refreshSoon),
     onLangChange(render),
   );
+}
+
+/** Changes the user's own password; the server ends their other sessions. */
+function passwordDialog(): void {
+  openDialog({
+    title: t('password.title'),
+    intro: [h('p', { class: 'small' }, t('password.intro'))],
+    fields: [
+      { name: 'current', label: t('password.current'), type: 'password', required: true, autocomplete: 'current-password' },
+      { name: 'next', label: t('password.new'), type: 'password', required: true, autocomplete: 'new-password', hint: t('password.hint') },
+      { name: 'repeat', label: t('password.repeat'), type: 'password', required: true, autocomplete: 'new-password' },
+    ],
+    submit: t('password.submit'),
+    onSubmit: async (v) => {
+      if (v.next !== v.repeat) throw new Error(t('password.mismatch'));
+      await api.changePassword(v.current, v.next);
+      toast(t('password.changed'));
+    },
+  });
 }
 
 async function logout(): Promise<void> {

@@ -45,7 +45,7 @@ export function errorText(error: unknown): string {
   if (error instanceof HttpError) {
     switch (error.status) {
       case 0: return t('error.network');
-      case 401: return t('error.unauthorized');
+      case 401: return t(error.code === 'wrong_password' ? 'error.wrongPassword' : 'error.unauthorized');
       case 403: return t('error.forbidden', { detail: error.detail });
       case 404: return t('error.notFound', { detail: error.detail });
       case 409: return t('error.conflict', { detail: error.detail });
@@ -132,7 +132,9 @@ export function openDialog(spec: DialogSpec): void {
     const values: Record<string, string> = {};
     const files: Record<string, File | null> = {};
     for (const [name, input] of Object.entries(inputs)) {
-      values[name] = input.value.trim();
+      // A password is taken as typed: spaces may be part of it.
+      const secret = input instanceof HTMLInputElement && input.type === 'password';
+      values[name] = secret ? input.value : input.value.trim();
       if (input instanceof HTMLInputElement && input.type === 'file') files[name] = input.files?.[0] ?? null;
     }
     submit.disabled = true;

@@ -777,13 +777,67 @@ pub struct RoleBody {
     pub comment: String,
 }
 
-/// `POST /api/v1/users/{username}/disable` (the body is optional).
+/// `POST /api/v1/users/{username}/disable` and `POST /api/v1/tokens/{id}/revoke` (the body
+/// is optional).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct DisableBody {
+pub struct OptionalCommentBody {
     /// Why.
     #[serde(default)]
     pub comment: Option<String>,
+}
+
+/// `POST /api/v1/me/password`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChangeBody {
+    /// The password in use: proves that the person at the keyboard owns the session.
+    pub current_password: String,
+    /// The new password (checked against the password rules).
+    pub new_password: String,
+}
+
+/// `POST /api/v1/users/{username}/password`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetBody {
+    /// The new password (checked against the password rules); tell the user out of band.
+    pub password: String,
+    /// Why (required), e.g. the ticket of the reset request.
+    pub comment: String,
+}
+
+/// An API token as listed: never its value, which nobody has but its holder.
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenDto {
+    /// Token id (audit actors name it `<user>/token-<id>`).
+    pub id: u64,
+    /// The user it acts for.
+    pub username: String,
+    /// The role it acts with.
+    pub role: String,
+    /// What it is for.
+    pub label: String,
+    /// Creation time, RFC 3339.
+    pub created_at: String,
+    /// When it stops working, RFC 3339 (`null`: never).
+    pub expires_at: Option<String>,
+    /// Revoked: by an administrator, or because its user was disabled or lost the role.
+    pub revoked: bool,
+}
+
+impl From<faultline_store::ApiToken> for TokenDto {
+    fn from(t: faultline_store::ApiToken) -> Self {
+        TokenDto {
+            id: t.id,
+            created_at: rfc3339(t.created_at),
+            expires_at: t.expires_at.map(rfc3339),
+            username: t.username,
+            role: t.role,
+            label: t.label,
+            revoked: t.revoked,
+        }
+    }
 }
 
 /// `POST /api/v1/tokens`.

@@ -154,6 +154,8 @@ const USERNAME: Param =
     Param { name: "username", kind: Kind::Text, required: true, description: "User name." };
 const ALARM_ID: Param =
     Param { name: "id", kind: Kind::Integer, required: true, description: "Alarm id." };
+const TOKEN_ID: Param =
+    Param { name: "id", kind: Kind::Integer, required: true, description: "API token id." };
 const FROM: Param = Param {
     name: "from",
     kind: Kind::Time,
@@ -690,6 +692,25 @@ pub(crate) static ROUTES: &[Route] = &[
         handler: |m| on(m, session::me),
     },
     Route {
+        method: Method::Post,
+        path: "/api/v1/me/password",
+        operation: "changePassword",
+        tag: "session",
+        summary: "Change your own password. The current password must be right (a wrong one is                   a 401, audited as password.failure and counted towards the login lockout);                   the new one must meet the password rules. Every other session of the account                   ends, this one stays; API tokens stay. Audited as user.password. Not for the                   admin token (403).",
+        access: Access::Authenticated,
+        path_params: &[],
+        query: &[],
+        request: Some(Content {
+            content_type: JSON,
+            description: "`{\"current_password\": \"...\", \"new_password\": \"...\"}`.",
+        }),
+        status: 204,
+        response: Content { content_type: JSON, description: "No body." },
+        errors: &[400, 429],
+        body_limit: LOGIN_BODY_LIMIT,
+        handler: |m| on(m, session::change_password),
+    },
+    Route {
         method: Method::Get,
         path: "/api/v1/users",
         operation: "listUsers",
@@ -771,6 +792,25 @@ pub(crate) static ROUTES: &[Route] = &[
     },
     Route {
         method: Method::Post,
+        path: "/api/v1/users/{username}/password",
+        operation: "resetUserPassword",
+        tag: "users",
+        summary: "Set a new password for a user who lost theirs (tell them out of band); all                   their sessions end. Audited as user.password.reset with the comment, never                   the password.",
+        access: Access::Permission(Permission::UserManage),
+        path_params: &[USERNAME],
+        query: &[],
+        request: Some(Content {
+            content_type: JSON,
+            description: "`{\"password\": \"...\", \"comment\": \"...\"}`.",
+        }),
+        status: 200,
+        response: Content { content_type: JSON, description: "The user." },
+        errors: &[400, 404],
+        body_limit: LOGIN_BODY_LIMIT,
+        handler: |m| on(m, users::reset_password),
+    },
+    Route {
+        method: Method::Post,
         path: "/api/v1/tokens",
         operation: "createToken",
         tag: "users",
@@ -793,6 +833,44 @@ pub(crate) static ROUTES: &[Route] = &[
         errors: &[400, 404],
         body_limit: BODY_LIMIT,
         handler: |m| on(m, users::create_token),
+    },
+    Route {
+        method: Method::Get,
+        path: "/api/v1/tokens",
+        operation: "listTokens",
+        tag: "users",
+        summary: "API tokens (never their values, which are not stored).",
+        access: Access::Permission(Permission::UserManage),
+        path_params: &[],
+        query: &[],
+        request: None,
+        status: 200,
+        response: Content {
+            content_type: JSON,
+            description: "Array of `{id, username, role, label, created_at, expires_at,                           revoked}`.",
+        },
+        errors: &[],
+        body_limit: BODY_LIMIT,
+        handler: |m| on(m, users::list_tokens),
+    },
+    Route {
+        method: Method::Post,
+        path: "/api/v1/tokens/{id}/revoke",
+        operation: "revokeToken",
+        tag: "users",
+        summary: "Revoke an API token: it is refused from its next request on. 409 if it is                   already revoked. Audited as token.revoke.",
+        access: Access::Permission(Permission::UserManage),
+        path_params: &[TOKEN_ID],
+        query: &[],
+        request: Some(Content {
+            content_type: JSON,
+            description: "Optional `{\"comment\": \"...\"}`.",
+        }),
+        status: 200,
+        response: Content { content_type: JSON, description: "The token after the change." },
+        errors: &[400, 404, 409],
+        body_limit: BODY_LIMIT,
+        handler: |m| on(m, users::revoke_token),
     },
     Route {
         method: Method::Get,

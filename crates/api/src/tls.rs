@@ -3,12 +3,19 @@
 //!
 //! The provider is passed explicitly instead of installed process-wide, so this server never
 //! depends on which provider another crate happened to install first.
+//!
+//! Every HTTPS answer carries `Strict-Transport-Security` (one year): a browser that has seen
+//! the dashboard once over HTTPS refuses a plain-HTTP downgrade of that host afterwards. It is
+//! not sent over plain HTTP, where it would mean nothing (RFC 6797 §7.2).
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::middleware::map_response;
+use axum::response::Response;
 use axum_server::Handle;
 use axum_server::tls_rustls::RustlsConfig;
 use faultline_pipeline::TlsConfig;
@@ -79,7 +86,9 @@ pub async fn serve_tls(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop, stopped) = watch::channel(false);
-    let app = app.layer(axum::Extension(routes::Shutdown(stopped)));
+    let app = app
+        .layer(axum::Extension(routes::Shutdown(stopped)))
+        .layer(map_response(strict_transport_security));
     let handle = Handle::new();
     let signal = handle.clone();
     tokio::spawn(async move {
@@ -92,6 +101,15 @@ pub async fn serve_tls(
         .handle(handle)
         .serve(app.into_make_service())
         .await
+}
+
+/// HSTS for a year on every HTTPS answer (no `includeSubDomains`: other hosts of the plant's
+/// domain are not ours to decide about).
+async fn strict_transport_security(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    response
 }
 
 #[cfg(test)]

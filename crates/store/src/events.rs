@@ -160,8 +160,9 @@ impl Store {
         rows.map(|row| row.map(|(id, event)| (unsigned(id), event)).map_err(&err)).collect()
     }
 
-    /// The times of the failed password checks of `username` (`login.failure`, and
-    /// `signature.failure` for a wrong password given with an electronic signature) at or
+    /// The times of the failed password checks of `username` (`login.failure`,
+    /// `signature.failure` for a wrong password given with an electronic signature, and
+    /// `password.failure` for a wrong current password when changing it) at or
     /// after `since` that came after its last successful login: the lockout count. They are
     /// audited on target `user/<name>`, so the audit trail is the only record of them.
     pub fn failed_logins(
@@ -175,7 +176,7 @@ impl Store {
             .conn
             .prepare_cached(
                 "SELECT at_ns FROM events WHERE target = ?1 \
-                 AND action IN ('login.failure', 'signature.failure') \
+                 AND action IN ('login.failure', 'signature.failure', 'password.failure') \
                  AND at_ns >= ?2 AND id > coalesce((SELECT max(id) FROM events \
                  WHERE target = ?1 AND action = 'login.success'), 0) ORDER BY id",
             )

@@ -166,6 +166,35 @@ impl Store {
         commit_audited(tx, path, &what)
     }
 
+    /// Replaces a user's password hash with `event`, atomically, and ends every session of
+    /// theirs but `keep` (the session that made the change, when it was one): whoever knew the
+    /// old password is logged out. API tokens stay; they are not derived from the password.
+    /// Unknown user: NotFound.
+    pub fn set_password(
+        &mut self,
+        name: &str,
+        password_hash: &str,
+        keep: Option<&[u8; 32]>,
+        event: &Event,
+    ) -> Result<(), StoreError> {
+        let what = format!("change the password of user {name}");
+        let path = &self.path;
+        let err = sql(path, &what);
+        let tx = write_tx(&mut self.conn, path, &what)?;
+        require_user(&tx, path, name, &what)?;
+        insert_event(&tx, path, event, &what)?;
+        tx.prepare_cached("UPDATE users SET password_hash = ?2 WHERE name = ?1")
+            .and_then(|mut s| s.execute(params![name, password_hash]))
+            .map_err(&err)?;
+        let keep: &[u8] = keep.map_or(&[], |k| &k[..]);
+        tx.prepare_cached(
+            "UPDATE sessions SET revoked = 1 WHERE username = ?1 AND token_sha256 <> ?2",
+        )
+        .and_then(|mut s| s.execute(params![name, keep]))
+        .map_err(&err)?;
+        commit_audited(tx, path, &what)
+    }
+
     /// Starts a session (its digest and times) together with its `login.success` record.
     pub fn start_session(
         &mut self,
@@ -275,6 +304,29 @@ impl Store {
         let id = tx.last_insert_rowid();
         commit_audited(tx, path, &what)?;
         Ok(unsigned(id))
+    }
+
+    /// Revokes API token `id` with `event`, atomically: it stops working at its next use.
+    /// Unknown id: NotFound; revoking a revoked token changes nothing but is still recorded
+    /// (callers check first when that matters).
+    pub fn revoke_api_token(&mut self, id: u64, event: &Event) -> Result<(), StoreError> {
+        let what = format!("revoke API token {id}");
+        let path = &self.path;
+        let err = sql(path, &what);
+        let tx = write_tx(&mut self.conn, path, &what)?;
+        insert_event(&tx, path, event, &what)?;
+        let id = i64::try_from(id).unwrap_or(i64::MAX);
+        let changed = tx
+            .prepare_cached("UPDATE api_tokens SET revoked = 1 WHERE id = ?1")
+            .and_then(|mut s| s.execute([id]))
+            .map_err(&err)?;
+        if changed == 0 {
+            return Err(StoreError::NotFound {
+                path: path.to_path_buf(),
+                what: format!("API token {id}"),
+            });
+        }
+        commit_audited(tx, path, &what)
     }
 
     /// The API token with this digest, if any.
@@ -404,6 +456,50 @@ mod tests {
     }
 
     #[test]
+    fn a_new_password_ends_the_other_sessions_and_a_revoked_token_stays_revoked() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        store.add_user(&user("bob", "engineer"), &event("user.create")).unwrap();
+        let session = |at: i64| Session {
+            username: "bob".into(),
+            created_at: Timestamp::from_nanos(at),
+            last_seen: Timestamp::from_nanos(at),
+            expires_at: Timestamp::from_nanos(1_000),
+            revoked: false,
+        };
+        let (here, elsewhere) = ([1u8; 32], [2u8; 32]);
+        store.start_session(&here, &session(1), &event("login.success")).unwrap();
+        store.start_session(&elsewhere, &session(2), &event("login.success")).unwrap();
+        let new_hash = "$argon2id$v=19$m=19456,t=2,p=1$bmV3$bmV3aGFzaA";
+        store.set_password("bob", new_hash, Some(&here), &event("user.password")).unwrap();
+        assert_eq!(store.user("bob").unwrap().unwrap().password_hash, new_hash);
+        assert!(!store.session(&here).unwrap().unwrap().revoked, "the changing session stays");
+        assert!(store.session(&elsewhere).unwrap().unwrap().revoked);
+        // A reset by an administrator keeps none.
+        store.set_password("bob", new_hash, None, &event("user.password.reset")).unwrap();
+        assert!(store.session(&here).unwrap().unwrap().revoked);
+        let err = store.set_password("nobody", new_hash, None, &event("x")).unwrap_err();
+        assert!(matches!(err, StoreError::NotFound { .. }), "{err}");
+
+        let token = ApiToken {
+            id: 0,
+            username: "bob".into(),
+            role: "viewer".into(),
+            label: "grafana".into(),
+            created_at: Timestamp::from_nanos(1),
+            expires_at: None,
+            revoked: false,
+        };
+        let id = store.add_api_token(&[5u8; 32], &token, &event("token.create")).unwrap();
+        store.revoke_api_token(id, &event("token.revoke")).unwrap();
+        assert!(store.api_token(&[5u8; 32]).unwrap().unwrap().revoked);
+        let err = store.revoke_api_token(id + 1, &event("token.revoke")).unwrap_err();
+        assert!(matches!(err, StoreError::NotFound { .. }), "{err}");
+        // The refused revocation left no record; every change above left one.
+        assert_eq!(store.verify_events().unwrap(), 7);
+    }
+
+    #[test]
     fn failed_logins_count_since_the_last_success() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(dir.path()).unwrap();
@@ -422,5 +518,8 @@ mod tests {
             vec![Timestamp::from_nanos(5)]
         );
         assert!(store.failed_logins("dave", Timestamp::from_nanos(0)).unwrap().is_empty());
+        // A wrong current password when changing it is a guess like a failed login.
+        store.append_event(&login("password.failure", 6)).unwrap();
+        assert_eq!(store.failed_logins("carol", Timestamp::from_nanos(0)).unwrap().len(), 2);
     }
 }

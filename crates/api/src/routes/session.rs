@@ -16,8 +16,8 @@ use faultline_store::{Event, Session};
 use faultline_types::Timestamp;
 
 use crate::auth::{Caller, SESSION_COOKIE, Via, permission_names, printable, session_cookie};
-use crate::dto::{LoginBody, LoginDto, MeDto};
-use crate::extract::RawBody;
+use crate::dto::{LoginBody, LoginDto, MeDto, PasswordChangeBody};
+use crate::extract::{JsonBody, RawBody};
 use crate::times::{now, rfc3339};
 use crate::{ApiError, ApiState};
 
@@ -91,6 +91,48 @@ pub(super) async fn login(
 
 fn bad_credentials() -> ApiError {
     ApiError::Unauthorized { detail: "wrong user name or password".into(), invalid_token: false }
+}
+
+/// Changes the caller's own password: the current one proves it is the account's owner at the
+/// keyboard (a wrong one is an audited `password.failure` that counts towards the login
+/// lockout, as a failed login does). Every other session of the account ends; the caller's
+/// own session, if they came with one, stays. API tokens are not passwords and stay.
+pub(super) async fn change_password(
+    State(state): State<ApiState>,
+    Caller(principal): Caller,
+    JsonBody(body): JsonBody<PasswordChangeBody>,
+) -> Result<StatusCode, ApiError> {
+    let Some(name) = principal.user().map(str::to_string) else {
+        return Err(ApiError::Forbidden(
+            "the admin token has no password to change; it is replaced by rotating its file".into(),
+        ));
+    };
+    let at = now();
+    check_lockout(&state, &name, at).await?;
+    let lookup = name.clone();
+    let stored = state.read(move |store| store.user(&lookup)).await?.map(|u| u.password_hash);
+    let current = body.current_password;
+    let matched =
+        tokio::task::spawn_blocking(move || verify_password(&current, stored.as_deref())).await?;
+    if !matched {
+        let mut event =
+            Event::new(at, principal.actor(), "password.failure", format!("user/{name}"));
+        event.reason = Some("wrong current password when changing it".into());
+        state.write(move |store| store.append_event(&event)).await?;
+        return Err(ApiError::Unauthorized {
+            detail: "the current password is wrong".into(),
+            invalid_token: false,
+        });
+    }
+    let hash = super::users::new_password_hash(&state, &name, body.new_password).await?;
+    let keep = match principal.via {
+        Via::Session(digest) => Some(digest),
+        _ => None,
+    };
+    let mut event = Event::new(now(), principal.actor(), "user.password", format!("user/{name}"));
+    event.new_value = Some("password changed by its owner; other sessions ended".into());
+    state.write(move |store| store.set_password(&name, &hash, keep.as_ref(), &event)).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// 429 when `name` has too many recent failures; the refusal is audited as `login.locked`

@@ -13,7 +13,10 @@ use faultline_store::{ApiToken, Event, User};
 use faultline_types::Timestamp;
 
 use crate::auth::Caller;
-use crate::dto::{DisableBody, NewTokenBody, NewTokenDto, NewUserBody, RoleBody, UserDto};
+use crate::dto::{
+    NewTokenBody, NewTokenDto, NewUserBody, OptionalCommentBody, PasswordResetBody, RoleBody,
+    TokenDto, UserDto,
+};
 use crate::extract::{JsonBody, PathParams, RawBody, comment};
 use crate::times::{now, rfc3339};
 use crate::{ApiError, ApiState};
@@ -57,12 +60,7 @@ pub(super) async fn create(
 ) -> Result<(StatusCode, Json<UserDto>), ApiError> {
     check_username(&body.username).map_err(ApiError::Invalid)?;
     let role = role(&body.role)?;
-    let min = state.security().min_password_length;
-    check_password(&body.username, &body.password, min).map_err(ApiError::Invalid)?;
-    let password = body.password;
-    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
-        .await?
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let hash = new_password_hash(&state, &body.username, body.password).await?;
     let at = now();
     let user = User {
         name: body.username.clone(),
@@ -111,12 +109,7 @@ pub(super) async fn disable(
     PathParams(name): PathParams<String>,
     RawBody(bytes): RawBody,
 ) -> Result<Json<UserDto>, ApiError> {
-    let body: DisableBody = if bytes.iter().all(u8::is_ascii_whitespace) {
-        DisableBody::default()
-    } else {
-        serde_json::from_slice(&bytes)
-            .map_err(|e| ApiError::Invalid(format!("request body: {e}")))?
-    };
+    let body = optional_comment(&bytes)?;
     let lookup = name.clone();
     let user = state
         .read(move |store| store.user(&lookup))
@@ -200,4 +193,85 @@ pub(super) async fn create_token(
             expires_at: expires_at.map(rfc3339),
         }),
     ))
+}
+
+/// An optional `{"comment": "..."}` body: empty (or blank) means no comment.
+fn optional_comment(bytes: &[u8]) -> Result<OptionalCommentBody, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(OptionalCommentBody::default());
+    }
+    serde_json::from_slice(bytes).map_err(|e| ApiError::Invalid(format!("request body: {e}")))
+}
+
+/// Checks `password` against the rules for `username` and hashes it (Argon2id, off the async
+/// threads: hashing takes tens of milliseconds on purpose).
+pub(super) async fn new_password_hash(
+    state: &ApiState,
+    username: &str,
+    password: String,
+) -> Result<String, ApiError> {
+    check_password(username, &password, state.security().min_password_length)
+        .map_err(ApiError::Invalid)?;
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await?
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// Sets a new password for a user who lost theirs; all their sessions end. The password never
+/// reaches the audit record, only who reset it and why.
+pub(super) async fn reset_password(
+    State(state): State<ApiState>,
+    Caller(caller): Caller,
+    PathParams(name): PathParams<String>,
+    JsonBody(body): JsonBody<PasswordResetBody>,
+) -> Result<Json<UserDto>, ApiError> {
+    let comment = comment(Some(&body.comment))?;
+    let lookup = name.clone();
+    let user = state
+        .read(move |store| store.user(&lookup))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("user `{name}`")))?;
+    let hash = new_password_hash(&state, &name, body.password).await?;
+    let mut event =
+        Event::new(now(), caller.actor(), "user.password.reset", format!("user/{name}"));
+    event.new_value = Some("new password set by an administrator; sessions ended".into());
+    event.reason = Some(comment);
+    let target = name.clone();
+    state.write(move |store| store.set_password(&target, &hash, None, &event)).await?;
+    Ok(Json(UserDto::from(user)))
+}
+
+/// Every API token, by id (never their values).
+pub(super) async fn list_tokens(
+    State(state): State<ApiState>,
+) -> Result<Json<Vec<TokenDto>>, ApiError> {
+    let tokens = state.read(|store| store.api_tokens()).await?;
+    Ok(Json(tokens.into_iter().map(TokenDto::from).collect()))
+}
+
+/// Revokes an API token (a leaked one, or one whose machine is gone). Revoking a revoked token
+/// is a 409, so that each revocation has exactly one audit record.
+pub(super) async fn revoke_token(
+    State(state): State<ApiState>,
+    Caller(caller): Caller,
+    PathParams(id): PathParams<u64>,
+    RawBody(bytes): RawBody,
+) -> Result<Json<TokenDto>, ApiError> {
+    let body = optional_comment(&bytes)?;
+    let token = state
+        .read(|store| store.api_tokens())
+        .await?
+        .into_iter()
+        .find(|t| t.id == id)
+        .ok_or_else(|| ApiError::NotFound(format!("API token {id}")))?;
+    if token.revoked {
+        return Err(ApiError::Conflict(format!("API token {id} is already revoked")));
+    }
+    let target = format!("user/{}", token.username);
+    let mut event = Event::new(now(), caller.actor(), "token.revoke", target);
+    event.old_value = Some(format!("token-{id} ({}) active", token.label));
+    event.new_value = Some(format!("token-{id} revoked"));
+    event.reason = body.comment.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
+    state.write(move |store| store.revoke_api_token(id, &event)).await?;
+    Ok(Json(TokenDto::from(ApiToken { revoked: true, ..token })))
 }

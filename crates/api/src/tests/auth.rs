@@ -39,11 +39,15 @@ const CLASSIFIED: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/login", "login"),
     ("POST", "/api/v1/logout", "authenticated"),
     ("GET", "/api/v1/me", "authenticated"),
+    ("POST", "/api/v1/me/password", "authenticated"),
     ("GET", "/api/v1/users", "user.manage"),
     ("POST", "/api/v1/users", "user.manage"),
     ("POST", "/api/v1/users/{username}/role", "user.manage"),
     ("POST", "/api/v1/users/{username}/disable", "user.manage"),
+    ("POST", "/api/v1/users/{username}/password", "user.manage"),
     ("POST", "/api/v1/tokens", "user.manage"),
+    ("GET", "/api/v1/tokens", "user.manage"),
+    ("POST", "/api/v1/tokens/{id}/revoke", "user.manage"),
     ("GET", "/api/v1/audit", "audit.read"),
     ("GET", "/api/v1/audit/verify", "audit.read"),
 ];
@@ -61,9 +65,11 @@ fn access_name(access: Access) -> &'static str {
     }
 }
 
-/// A concrete path for a route: parameters replaced by plausible values.
+/// A concrete path for a route: parameters replaced by plausible values (a token id that does
+/// not exist: the admin's pass through the guard must not revoke the test's own tokens).
 fn concrete(path: &str) -> String {
-    path.replace("{asset}", "pump1")
+    path.replace("/tokens/{id}", "/tokens/999")
+        .replace("{asset}", "pump1")
         .replace("{id}", "1")
         .replace("{version}", "1")
         .replace("{username}", "nobody")
@@ -240,6 +246,8 @@ async fn every_route_in_the_openapi_document_needs_credentials() {
     let csp = page.header("content-security-policy").unwrap_or_default().to_string();
     assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
     assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
+    // HSTS only over HTTPS (tests/tls.rs); over plain HTTP it would mean nothing.
+    assert_eq!(page.header("strict-transport-security"), None);
     assert_ne!(call(server.addr, "GET", "/ui/missing.js", None, None).await.status, 401);
     assert_eq!(call(server.addr, "GET", "/api/v1/secret", None, None).await.status, 401);
     server.stop().await;
@@ -434,6 +442,101 @@ async fn users_roles_and_tokens_are_managed_by_admins_and_audited() {
     assert_eq!(page[0]["id"].as_u64(), Some(ids[1]));
     let verify = server.get("/api/v1/audit/verify").await.json();
     assert_eq!(verify, json!({"ok": true, "records": ids[0], "first_bad": null, "detail": null}));
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passwords_are_changed_by_owners_reset_by_admins_and_tokens_revoked_with_audit() {
+    let fixture = Fixture::new();
+    let server = Server::start(&fixture).await;
+    let erin = server.user("erin", "engineer").await;
+    let elsewhere = server.login("erin", &erin.password).await;
+    let change =
+        |current: &str, new: &str| json!({"current_password": current, "new_password": new});
+
+    // A wrong current password: 401, nothing changed, one password.failure record.
+    let wrong = erin.post_json("/api/v1/me/password", change("guess", "brand-new-secret-1")).await;
+    assert_eq!(wrong.status, 401, "{}", wrong.text());
+    // A new password that breaks the rules: 400.
+    let weak = erin.post_json("/api/v1/me/password", change(&erin.password, "short")).await;
+    assert_eq!(weak.status, 400, "{}", weak.text());
+    // The owner changes it: this session stays, the other one ends, the old password is gone.
+    let changed =
+        erin.post_json("/api/v1/me/password", change(&erin.password, "brand-new-secret-1")).await;
+    assert_eq!(changed.status, 204, "{}", changed.text());
+    assert_eq!(erin.get("/api/v1/me").await.status, 200);
+    assert_eq!(elsewhere.get("/api/v1/me").await.status, 401);
+    let old = json!({"username": "erin", "password": erin.password}).to_string();
+    assert_eq!(
+        call(server.addr, "POST", "/api/v1/login", None, Some(old.as_bytes())).await.status,
+        401
+    );
+    server.login("erin", "brand-new-secret-1").await;
+    // The admin token has no password to change.
+    let admin = server.post_json("/api/v1/me/password", change("x", "brand-new-secret-2")).await;
+    assert_eq!(admin.status, 403, "{}", admin.text());
+
+    // Wrong current passwords count towards the lockout like failed logins.
+    for _ in 0..5 {
+        let reply = erin.post_json("/api/v1/me/password", change("guess", "whatever-secret")).await;
+        assert!([401, 429].contains(&reply.status), "{}", reply.text());
+    }
+    let locked = erin.post_json("/api/v1/me/password", change("guess", "whatever-secret")).await;
+    assert_eq!(locked.status, 429, "{}", locked.text());
+
+    // An administrator resets it (a comment is required); every session of erin ends.
+    let reset = |body| server.post_json("/api/v1/users/erin/password", body);
+    let no_comment = reset(json!({"password": "reset-secret-42", "comment": " "})).await;
+    assert_eq!(no_comment.status, 400, "{}", no_comment.text());
+    let unknown = server
+        .post_json(
+            "/api/v1/users/nobody/password",
+            json!({"password": "reset-secret-42", "comment": "x"}),
+        )
+        .await;
+    assert_eq!(unknown.status, 404);
+    let done = reset(json!({"password": "reset-secret-42", "comment": "ticket 7"})).await;
+    assert_eq!(done.status, 200, "{}", done.text());
+    assert_eq!(erin.get("/api/v1/me").await.status, 401);
+
+    // Tokens are listed without their values and revoked once.
+    let created =
+        server.post_json("/api/v1/tokens", json!({"username": "erin", "label": "historian"})).await;
+    let id = created.json()["id"].as_u64().unwrap();
+    let token = created.json()["token"].as_str().unwrap().to_string();
+    assert_eq!(call(server.addr, "GET", "/api/v1/me", Some(&token), None).await.status, 200);
+    let listed = server.get("/api/v1/tokens").await.json();
+    assert_eq!(listed[0]["id"].as_u64(), Some(id));
+    assert_eq!(listed[0]["revoked"], false);
+    assert!(!listed.to_string().contains(&token), "no token values in the list: {listed}");
+    let path = format!("/api/v1/tokens/{id}/revoke");
+    let revoked = server.post_json(&path, json!({"comment": "historian retired"})).await;
+    assert_eq!(revoked.status, 200, "{}", revoked.text());
+    assert_eq!(revoked.json()["revoked"], true);
+    assert_eq!(call(server.addr, "GET", "/api/v1/me", Some(&token), None).await.status, 401);
+    assert_eq!(server.post(&path, b"").await.status, 409);
+    assert_eq!(server.post("/api/v1/tokens/999/revoke", b"").await.status, 404);
+
+    // Each change is one audit record; no password, hash or token value is in the trail.
+    let events = server.get("/api/v1/audit?limit=1000").await.json();
+    let events = events.as_array().unwrap();
+    let count = |action: &str| events.iter().filter(|e| e["action"] == action).count();
+    assert_eq!(count("user.password"), 1);
+    assert_eq!(count("user.password.reset"), 1);
+    assert_eq!(count("token.revoke"), 1);
+    assert!(count("password.failure") >= 5, "{}", count("password.failure"));
+    let reset = events.iter().find(|e| e["action"] == "user.password.reset").unwrap();
+    assert_eq!(
+        (reset["actor"].as_str(), reset["reason"].as_str()),
+        (Some("admin-token"), Some("ticket 7"))
+    );
+    let revoke = events.iter().find(|e| e["action"] == "token.revoke").unwrap();
+    assert_eq!(revoke["reason"], "historian retired");
+    let trail = serde_json::Value::Array(events.clone()).to_string();
+    for secret in ["brand-new-secret-1", "reset-secret-42", token.as_str(), "argon2"] {
+        assert!(!trail.contains(secret), "{secret} is in the audit trail");
+    }
+    assert_eq!(server.get("/api/v1/audit/verify").await.json()["ok"], true);
     server.stop().await;
 }
 

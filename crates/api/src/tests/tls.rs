@@ -112,6 +112,7 @@ async fn https_serves_tls_1_2_and_1_3_only() {
     assert!(health.status.success(), "{}", String::from_utf8_lossy(&health.stderr));
     assert!(health_text.starts_with("http/1.1 200"), "{health_text}");
     assert!(health_text.contains("x-content-type-options: nosniff"), "{health_text}");
+    assert!(health_text.contains("strict-transport-security: max-age=31536000"), "{health_text}");
     let unauthorized = String::from_utf8_lossy(&unauthorized.stdout).to_ascii_lowercase();
     assert!(unauthorized.starts_with("http/1.1 401"), "{unauthorized}");
     for (version, agreed, protocol) in &handshakes {

@@ -212,8 +212,14 @@ async fn the_source_reconnects_and_subscribes_again_after_the_broker_restarts() 
         assert!(tokio::time::Instant::now() < deadline, "no reconnection within 20 s");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    // The old connection's packet id is not acknowledged on the new one.
+    // The old connection's packet id is not acknowledged on the new one. The ack task makes
+    // that decision after `ack` returns (acknowledging never waits), so wait for its count.
     before.ack.ack().unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while source.status().stale_acks() == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "the stale ack was never counted");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     assert_eq!(source.status().stale_acks(), 1);
 
     // Publish until the re-subscription is in place (its SUBACK is not observable from here).
