@@ -109,7 +109,7 @@ pub(super) async fn disable(
     PathParams(name): PathParams<String>,
     RawBody(bytes): RawBody,
 ) -> Result<Json<UserDto>, ApiError> {
-    let body = optional_comment(&bytes)?;
+    let reason = optional_comment(&bytes)?;
     let lookup = name.clone();
     let user = state
         .read(move |store| store.user(&lookup))
@@ -119,7 +119,7 @@ pub(super) async fn disable(
     let mut event = Event::new(now(), caller.actor(), "user.disable", format!("user/{name}"));
     event.old_value = Some(if user.disabled { "disabled" } else { "enabled" }.into());
     event.new_value = Some("disabled".into());
-    event.reason = body.comment.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
+    event.reason = reason;
     let target = name.clone();
     state.write(move |store| store.disable_user(&target, &event)).await?;
     Ok(Json(UserDto::from(User { disabled: true, ..user })))
@@ -195,12 +195,15 @@ pub(super) async fn create_token(
     ))
 }
 
-/// An optional `{"comment": "..."}` body: empty (or blank) means no comment.
-fn optional_comment(bytes: &[u8]) -> Result<OptionalCommentBody, ApiError> {
+/// The comment of an optional `{"comment": "..."}` body, trimmed; an empty body or a blank
+/// comment is none.
+fn optional_comment(bytes: &[u8]) -> Result<Option<String>, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(OptionalCommentBody::default());
+        return Ok(None);
     }
-    serde_json::from_slice(bytes).map_err(|e| ApiError::Invalid(format!("request body: {e}")))
+    let body: OptionalCommentBody = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::Invalid(format!("request body: {e}")))?;
+    Ok(body.comment.map(|c| c.trim().to_string()).filter(|c| !c.is_empty()))
 }
 
 /// Checks `password` against the rules for `username` and hashes it (Argon2id, off the async
@@ -257,7 +260,7 @@ pub(super) async fn revoke_token(
     PathParams(id): PathParams<u64>,
     RawBody(bytes): RawBody,
 ) -> Result<Json<TokenDto>, ApiError> {
-    let body = optional_comment(&bytes)?;
+    let reason = optional_comment(&bytes)?;
     let token = state
         .read(|store| store.api_tokens())
         .await?
@@ -271,7 +274,7 @@ pub(super) async fn revoke_token(
     let mut event = Event::new(now(), caller.actor(), "token.revoke", target);
     event.old_value = Some(format!("token-{id} ({}) active", token.label));
     event.new_value = Some(format!("token-{id} revoked"));
-    event.reason = body.comment.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
+    event.reason = reason;
     state.write(move |store| store.revoke_api_token(id, &event)).await?;
     Ok(Json(TokenDto::from(ApiToken { revoked: true, ..token })))
 }
