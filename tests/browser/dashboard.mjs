@@ -271,6 +271,22 @@ async function drive(base, creds, dataDir) {
       await page.screenshot({ path: path.join(out, '12-models.png'), fullPage: true });
     });
 
+    await check('refit a model on the last minutes of its history', page, async () => {
+      await page.goto(`${base}/#/models`);
+      const panel = page.locator('section[data-asset="hbm-etch-01"]');
+      await panel.waitFor({ timeout: 15_000 });
+      const before = await panel.locator('tbody tr').count();
+      await panel.locator('button[data-action=refit]').click();
+      await page.locator('dialog textarea[name=comment]').fill('New baseline after the chamber clean (browser test).');
+      await page.screenshot({ path: path.join(out, '12b-refit-dialog.png') });
+      await page.locator('dialog button[type=submit]').click();
+      await page.locator('dialog').waitFor({ state: 'detached', timeout: 20_000 });
+      await page.waitForFunction(
+        (n) => document.querySelectorAll('section[data-asset="hbm-etch-01"] tbody tr').length === n + 1, before, { timeout: 10_000 });
+      const toast = await page.locator('.toast-ok').last().innerText();
+      log(`refit: ${toast}`);
+    });
+
     await check('audit trail verifies', page, async () => {
       await page.goto(`${base}/#/audit`);
       await page.locator('[data-testid=audit-verify]:not(.verify-pending)').waitFor({ timeout: 15_000 });

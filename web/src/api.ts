@@ -144,6 +144,9 @@ export const api = {
       comment,
       signature: { password, meaning },
     }),
+  refit: (asset: string, from: string, to: string, method: string | undefined, comment: string) =>
+    request<{ model: Model; rows: number; incomplete: number; rejected: number }>(
+      'POST', `/api/v1/models/${enc(asset)}/refit`, { from, to, comment, ...(method ? { method } : {}) }),
   audit: (limit: number, before?: number) =>
     request<AuditRecord[] | { records?: AuditRecord[]; events?: AuditRecord[] }>(
       'GET',

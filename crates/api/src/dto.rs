@@ -610,6 +610,35 @@ pub struct UploadQuery {
     pub comment: Option<String>,
 }
 
+/// `POST /api/v1/models/{asset}/refit`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefitBody {
+    /// Start of the window of new normal operation (inclusive): RFC 3339 or epoch ns.
+    pub from: serde_json::Value,
+    /// End of the window (exclusive).
+    pub to: serde_json::Value,
+    /// `default` or `pca` (default: the active model's kind when it is one of these, else
+    /// `default`).
+    #[serde(default)]
+    pub method: Option<String>,
+    /// Why this window is the new normal (required), e.g. "after the chamber clean of 3 May".
+    pub comment: String,
+}
+
+/// The answer to a refit: the registered (not activated) version and the rows it was fitted on.
+#[derive(Debug, Clone, Serialize)]
+pub struct RefitDto {
+    /// The new version (inactive until activated with a signature).
+    pub model: ModelDto,
+    /// Complete rows the model was fitted on.
+    pub rows: usize,
+    /// Samples of the window left out because a channel was missing or unusable.
+    pub incomplete: usize,
+    /// Samples of the window the framer refused (duplicate or older timestamps, …).
+    pub rejected: usize,
+}
+
 /// Query of `GET /api/v1/stream`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -520,6 +520,34 @@ pub(crate) static ROUTES: &[Route] = &[
         handler: |m| on(m, models::activate),
     },
     Route {
+        method: Method::Post,
+        path: "/api/v1/models/{asset}/refit",
+        operation: "refitModel",
+        tag: "models",
+        summary: "Fit a new model version on a window of the asset's own journaled history (its \
+                  new normal, e.g. after maintenance) and register it, inactive: activating it \
+                  is the usual signed step. Channels are the active model's; only samples with \
+                  every channel measured and usable are used. Audited as model.upload with the \
+                  window and the comment.",
+        access: Access::Permission(Permission::ModelUpload),
+        path_params: &[ASSET],
+        query: &[],
+        request: Some(Content {
+            content_type: JSON,
+            description: "`{\"from\": \"...\", \"to\": \"...\", \"method\"?: \
+                          \"default|pca\", \"comment\": \"...\"}`; times RFC 3339 or epoch ns, \
+                          `to` exclusive; method defaults to the active model's kind.",
+        }),
+        status: 201,
+        response: Content {
+            content_type: JSON,
+            description: "`{model: {...}, rows, incomplete, rejected}`.",
+        },
+        errors: &[400, 404, 409],
+        body_limit: BODY_LIMIT,
+        handler: |m| on(m, models::refit),
+    },
+    Route {
         method: Method::Get,
         path: "/api/v1/rejects",
         operation: "rejectCounters",

@@ -1,6 +1,7 @@
 // Model page: versions per asset with their file hash, training summary, activation state and
 // electronic signature; activation is signed (password + meaning, 21 CFR Part 11 style) and
-// upload registers a new inactive version. Engineers and admins only; others see the list.
+// upload registers a new inactive version, and so does a refit on a window of the asset's own
+// history (its new normal after maintenance). Engineers and admins only; others see the list.
 import { api, type Asset, type Model, type Signature } from '../api';
 import { fill, h } from '../dom';
 import { bytes, dateTime } from '../format';
@@ -89,6 +90,35 @@ export function modelsView(root: HTMLElement, ctx: Ctx): () => void {
     });
   }
 
+  function refitDialog(asset: string): void {
+    const local = (ms: number) => new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    const now = Date.now();
+    openDialog({
+      title: t('models.refitTitle', { asset }),
+      intro: [h('p', { class: 'small muted' }, t('models.refitIntro'))],
+      fields: [
+        { name: 'from', label: t('models.refitFrom'), type: 'datetime-local', required: true, value: local(now - 3_600_000) },
+        // The field has minutes only: the end defaults to the next whole minute, so the window
+        // reaches the latest samples.
+        { name: 'to', label: t('models.refitTo'), type: 'datetime-local', required: true, value: local(now + 60_000) },
+        {
+          name: 'method', label: t('models.kind'), type: 'select', value: '',
+          options: [{ value: '', label: t('models.refitSameKind') }, { value: 'default', label: 'default' }, { value: 'pca', label: 'pca' }],
+        },
+        { name: 'comment', label: t('models.refitWhy'), type: 'textarea', required: true, hint: t('models.refitWhyHint') },
+      ],
+      submit: t('models.refit'),
+      onSubmit: async (v) => {
+        const from = Date.parse(v.from);
+        const to = Date.parse(v.to);
+        if (!Number.isFinite(from) || !Number.isFinite(to)) throw new Error(t('models.refitTimes'));
+        const done = await api.refit(asset, new Date(from).toISOString(), new Date(to).toISOString(), v.method || undefined, v.comment);
+        toast(t('models.refitted', { asset, version: done.model.version, rows: done.rows, incomplete: done.incomplete }));
+        void load();
+      },
+    });
+  }
+
   async function load(): Promise<void> {
     try {
       const [models, a] = await Promise.all([api.models(), api.assets()]);
@@ -98,7 +128,13 @@ export function modelsView(root: HTMLElement, ctx: Ctx): () => void {
       fill(list, [...byAsset.entries()].sort(([x], [y]) => x.localeCompare(y)).map(([asset, versions]) =>
         h('section', { class: 'panel', 'data-asset': asset },
           h('div', { class: 'panel-head' }, h('h2', null, asset),
-            h('span', { class: 'small muted' }, t('models.versions', { count: versions.length }))),
+            h('span', { class: 'small muted' }, t('models.versions', { count: versions.length })),
+            h('span', { class: 'grow' }),
+            h('button', {
+              type: 'button', class: 'btn btn-small', disabled: !mayUpload || !versions.some((m) => m.active),
+              title: mayUpload ? t('models.refitTip') : t('models.needEngineer'), 'data-action': 'refit',
+              onclick: () => refitDialog(asset),
+            }, t('models.refit'))),
           h('div', { class: 'table-wrap' }, h('table', { class: 'table' },
             h('thead', null, h('tr', null, [t('models.version'), t('models.kind'), t('models.created'), t('models.sha'),
               t('models.size'), t('models.training'), t('models.status'), t('models.signature'), t('alarms.actions')]

@@ -16,12 +16,16 @@ use axum::http::StatusCode;
 use faultline_pipeline::{Command, CommandOutcome};
 
 use faultline_auth::verify_password;
-use faultline_store::{Event, Signature};
+use faultline_store::{Event, ModelArtifact, Signature};
+use faultline_train::{RefitMethod, history_rows, refit_bytes};
+use faultline_types::Timestamp;
 
 use crate::auth::Caller;
-use crate::dto::{ActivateBody, ModelDto, ModelsQuery, TrainingDto, UploadQuery};
+use crate::dto::{
+    ActivateBody, ModelDto, ModelsQuery, RefitBody, RefitDto, TrainingDto, UploadQuery,
+};
 use crate::extract::{JsonBody, Params, PathParams, RawBody, comment};
-use crate::times::now;
+use crate::times::{now, parse_time, rfc3339};
 use crate::{ApiError, ApiState};
 
 /// Registered versions, by asset then version.
@@ -126,4 +130,101 @@ fn model_outcome(outcome: CommandOutcome) -> Result<ModelDto, ApiError> {
             alarm.id
         ))),
     }
+}
+
+/// Most journaled samples one refit reads: a window beyond this is refused (narrow it) rather
+/// than silently cut.
+const REFIT_MAX_SAMPLES: usize = 200_000;
+
+/// A time given in a JSON body: RFC 3339 text or integer epoch nanoseconds.
+fn body_time(name: &str, value: &serde_json::Value) -> Result<Timestamp, ApiError> {
+    match value {
+        serde_json::Value::String(text) => parse_time(name, text),
+        serde_json::Value::Number(n) => n
+            .as_i64()
+            .map(Timestamp::from_nanos)
+            .ok_or_else(|| ApiError::Invalid(format!("`{name}` must be whole epoch nanoseconds"))),
+        _ => Err(ApiError::Invalid(format!("`{name}` must be RFC 3339 text or epoch nanoseconds"))),
+    }
+}
+
+/// Fits a new version of the asset's model on a window of its own journaled history and
+/// registers it (audited like an upload, the window and the reason in the comment). It does
+/// not activate it: that stays the signed decision of `activate`. The channels are the active
+/// model's, so the new version fits the asset as configured.
+pub(super) async fn refit(
+    State(state): State<ApiState>,
+    Caller(caller): Caller,
+    PathParams(asset): PathParams<String>,
+    JsonBody(body): JsonBody<RefitBody>,
+) -> Result<(StatusCode, Json<RefitDto>), ApiError> {
+    let reason = comment(Some(&body.comment))?;
+    let (from, to) = (body_time("from", &body.from)?, body_time("to", &body.to)?);
+    if to <= from {
+        return Err(ApiError::Invalid("`to` must be after `from`".into()));
+    }
+    let status = state.engine().assets().into_iter().find(|a| a.name == asset);
+    let status = status.ok_or_else(|| ApiError::NotFound(format!("asset `{asset}`")))?;
+    let method_name = match (&body.method, &status.model) {
+        (Some(name), _) => name.clone(),
+        (None, Some((_, kind))) if RefitMethod::parse(kind).is_some() => kind.clone(),
+        (None, _) => "default".into(),
+    };
+    let method = RefitMethod::parse(&method_name).ok_or_else(|| {
+        ApiError::Invalid(format!("`method` `{method_name}` is not one of default, pca"))
+    })?;
+    let lookup = asset.clone();
+    let (active, samples) = state
+        .read(move |store| {
+            let active = store.active_model(&lookup)?;
+            Ok((active, store.samples(&lookup, from, to, REFIT_MAX_SAMPLES + 1)?))
+        })
+        .await?;
+    let Some((version, bytes)) = active else {
+        return Err(ApiError::Conflict(format!(
+            "`{asset}` has no active model to take its channels from; upload one first"
+        )));
+    };
+    if samples.len() > REFIT_MAX_SAMPLES {
+        return Err(ApiError::Invalid(format!(
+            "the window holds more than {REFIT_MAX_SAMPLES} samples; narrow it"
+        )));
+    }
+    let place = std::path::PathBuf::from(format!("model {asset} v{}", version.version));
+    let schema = ModelArtifact::<serde::de::IgnoredAny>::from_bytes(&bytes, &place)
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .schema;
+    let window = format!("journal {asset} {} .. {}", rfc3339(from), rfc3339(to));
+    let fitted = {
+        let window = window.clone();
+        tokio::task::spawn_blocking(move || {
+            let samples: Vec<_> = samples.into_iter().map(|s| s.sample).collect();
+            let rows = history_rows(&window, &schema, &samples);
+            if rows.recording.rows() == 0 {
+                return Err(ApiError::Invalid(format!(
+                    "{window} holds no sample with every channel measured ({} samples, {} \
+                     incomplete); pick a window in which the asset was recording",
+                    samples.len(),
+                    rows.incomplete
+                )));
+            }
+            let bytes =
+                refit_bytes(&rows, method, window).map_err(|e| ApiError::Invalid(e.to_string()))?;
+            Ok((rows, bytes))
+        })
+        .await?
+    };
+    let (rows, bytes) = fitted?;
+    let comment = format!("refit ({method_name}) on {window}: {reason}");
+    let command = Command::UploadModel { asset, bytes, actor: caller.actor(), comment };
+    let model = model_outcome(state.engine().command(command).await?)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(RefitDto {
+            model,
+            rows: rows.recording.rows(),
+            incomplete: rows.incomplete,
+            rejected: rows.rejected,
+        }),
+    ))
 }

@@ -32,6 +32,7 @@ const CLASSIFIED: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/models", "read"),
     ("POST", "/api/v1/models", "model.upload"),
     ("POST", "/api/v1/models/{asset}/{version}/activate", "model.activate"),
+    ("POST", "/api/v1/models/{asset}/refit", "model.upload"),
     ("GET", "/api/v1/rejects", "read"),
     ("GET", "/api/v1/events", "audit.read"),
     ("POST", "/api/v1/ingest", "ingest"),

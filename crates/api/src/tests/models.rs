@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::harness::{Fixture, Server, model};
+use super::harness::{BASE_NS, Fixture, STEP_NS, Server, model};
 use crate::auth::sha256_hex;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -122,5 +122,84 @@ async fn models_are_uploaded_listed_and_activated() {
     assert_eq!(failure["new_value"], "model.activate pump1 v2");
     let verify = server.get("/api/v1/audit/verify").await.json();
     assert_eq!(verify["ok"], true, "{verify}");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_model_is_refitted_on_a_window_of_journaled_history_and_signed_into_service() {
+    let fixture = Fixture::new();
+    let server = Server::start(&fixture).await;
+    // After "maintenance" channel a runs 3 units higher: the new normal, 400 samples of it.
+    server
+        .ingest_rows(0..400, |mut v| {
+            v[0] += 3.0;
+            v
+        })
+        .await;
+    let (from, to) = (BASE_NS, BASE_NS + 400 * STEP_NS);
+    let refit = "/api/v1/models/pump1/refit";
+    let body = |method: Option<&str>, from: i64, to: i64, comment: &str| {
+        let mut body = json!({"from": from, "to": to, "comment": comment});
+        if let Some(method) = method {
+            body["method"] = json!(method);
+        }
+        body
+    };
+
+    let erin = server.user("erin", "engineer").await;
+    for (request, status) in [
+        (body(None, to, from, "x"), 400),
+        (body(None, from, to, " "), 400),
+        (body(Some("dpca"), from, to, "x"), 400),
+        (body(None, to, to + STEP_NS, "an empty window"), 400),
+    ] {
+        let reply = erin.post_json(refit, request.clone()).await;
+        assert_eq!(reply.status, status, "{request}: {}", reply.text());
+    }
+    let unknown = erin.post_json("/api/v1/models/nope/refit", body(None, from, to, "x")).await;
+    assert_eq!(unknown.status, 404, "{}", unknown.text());
+    let no_model = erin.post_json("/api/v1/models/fan2/refit", body(None, from, to, "x")).await;
+    assert_eq!(no_model.status, 409, "{}", no_model.text());
+
+    // Without `method`, the active model's kind (pca); with it, the default detector.
+    let as_active = erin.post_json(refit, body(None, from, to, "after the chamber clean")).await;
+    assert_eq!(as_active.status, 201, "{}", as_active.text());
+    let as_active = as_active.json();
+    assert_eq!(
+        (as_active["rows"].as_u64(), as_active["incomplete"].as_u64()),
+        (Some(400), Some(0))
+    );
+    assert_eq!(as_active["model"]["kind"], "pca");
+    assert_eq!(as_active["model"]["version"], 2);
+    assert_eq!(as_active["model"]["active"], false, "a refit is registered, not activated");
+    let text = json!({"from": "2023-01-01T00:00:00Z", "to": to, "method": "default", "comment": "after the chamber clean"});
+    let default = erin.post_json(refit, text).await;
+    assert_eq!(default.status, 201, "{}", default.text());
+    assert_eq!(default.json()["model"]["kind"], "default");
+    assert_eq!(default.json()["model"]["version"], 3);
+    let models = server.get("/api/v1/models?asset=pump1").await.json();
+    let v3 = models.as_array().unwrap().iter().find(|m| m["version"] == 3).unwrap().clone();
+    let inputs = v3["training"]["inputs"][0].as_str().unwrap().to_string();
+    assert!(inputs.starts_with("journal pump1 "), "{inputs}");
+    assert_eq!(v3["training"]["rows"], 400);
+
+    // Audited as an upload by the engineer, with the window and the reason.
+    let events = server.get("/api/v1/audit?limit=100").await.json();
+    let upload = events.as_array().unwrap().iter().find(|e| e["action"] == "model.upload").unwrap();
+    assert_eq!(upload["actor"], "erin");
+    let reason = upload["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("refit (default) on journal pump1 ")
+            && reason.ends_with(": after the chamber clean"),
+        "{reason}"
+    );
+
+    // Activation is the usual signed step, and the engine takes the refitted model.
+    let sign = json!({"comment": "new baseline", "signature": {"password": erin.password, "meaning": "approved"}});
+    let activated = erin.post_json("/api/v1/models/pump1/3/activate", sign).await;
+    assert_eq!(activated.status, 200, "{}", activated.text());
+    let assets = server.get("/api/v1/assets").await.json();
+    let pump = assets.as_array().unwrap().iter().find(|a| a["name"] == "pump1").unwrap().clone();
+    assert_eq!(pump["model"]["version"], 3, "{pump}");
     server.stop().await;
 }
