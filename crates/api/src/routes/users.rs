@@ -35,6 +35,15 @@ fn role(name: &str) -> Result<Role, ApiError> {
     })
 }
 
+/// The user called `name`, or a 404 naming it.
+async fn existing_user(state: &ApiState, name: &str) -> Result<User, ApiError> {
+    let lookup = name.to_string();
+    state
+        .read(move |store| store.user(&lookup))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("user `{name}`")))
+}
+
 /// Refuses to take away the last active admin account: without one, only the break-glass admin
 /// token could manage users again.
 async fn keep_an_admin(state: &ApiState, user: &User) -> Result<(), ApiError> {
@@ -85,11 +94,7 @@ pub(super) async fn set_role(
 ) -> Result<Json<UserDto>, ApiError> {
     let role = role(&body.role)?;
     let comment = comment(Some(&body.comment))?;
-    let lookup = name.clone();
-    let user = state
-        .read(move |store| store.user(&lookup))
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("user `{name}`")))?;
+    let user = existing_user(&state, &name).await?;
     if role != Role::Admin {
         keep_an_admin(&state, &user).await?;
     }
@@ -110,11 +115,7 @@ pub(super) async fn disable(
     RawBody(bytes): RawBody,
 ) -> Result<Json<UserDto>, ApiError> {
     let reason = optional_comment(&bytes)?;
-    let lookup = name.clone();
-    let user = state
-        .read(move |store| store.user(&lookup))
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("user `{name}`")))?;
+    let user = existing_user(&state, &name).await?;
     keep_an_admin(&state, &user).await?;
     let mut event = Event::new(now(), caller.actor(), "user.disable", format!("user/{name}"));
     event.old_value = Some(if user.disabled { "disabled" } else { "enabled" }.into());
@@ -229,11 +230,7 @@ pub(super) async fn reset_password(
     JsonBody(body): JsonBody<PasswordResetBody>,
 ) -> Result<Json<UserDto>, ApiError> {
     let comment = comment(Some(&body.comment))?;
-    let lookup = name.clone();
-    let user = state
-        .read(move |store| store.user(&lookup))
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("user `{name}`")))?;
+    let user = existing_user(&state, &name).await?;
     let hash = new_password_hash(&state, &name, body.password).await?;
     let mut event =
         Event::new(now(), caller.actor(), "user.password.reset", format!("user/{name}"));
