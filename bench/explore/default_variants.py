@@ -8,9 +8,10 @@ third round of issue #3 used to try ideas before porting one to Rust: it reprodu
     bench/peers/.venv/bin/python bench/explore/default_variants.py [--data ../shared/data]
 
 Prints one line per variant: TEP far_d00te / far_pre / fdr17 / median delay and SKAB F1 / FAR /
-MAR (rates in %), then the SKAB trade-off of the default when only its limit is scaled. Takes
-about a minute. Everything is fitted on training rows only (TEP `d00.dat`, SKAB the 400-row
-prefix of each file), as in the Rust benches. Not part of the product or of CI.
+MAR (rates in %), then the SKAB trade-off of the default when only its limit is scaled, and the
+same with TEP for round 4's faster variant. Takes under a minute. Everything is fitted on
+training rows only (TEP `d00.dat`, SKAB the 400-row prefix of each file), as in the Rust
+benches. Not part of the product or of CI.
 """
 
 import argparse
@@ -136,7 +137,9 @@ class Model:
         y = transform(x, self.differenced)
         held = {}
         for b in blocks(len(y), c["folds"]):
-            core = Core(np.delete(y, b, 0), c)
+            g = c.get("gap", 0)  # rows either side of the block left out of its fold too
+            fold = np.arange(max(b[0] - g, 0), min(b[-1] + 1 + g, len(y)))
+            core = Core(np.delete(y, fold, 0), c)
             rows = y[:b[-1] + 1] if c.get("warm") else y[b]
             for k, v in core.branches(rows, c.get("per_channel")).items():
                 held.setdefault(k, []).append(v[-len(b):])
@@ -151,6 +154,13 @@ class Model:
                     self.scale[k] = max(np.quantile(held[k], c["branch_quantile"]), 1.0)
         combined = np.max([held[k] / self.scale[k] for k in held], 0)
         self.limit = np.quantile(combined, c["confidence"])
+        if c.get("pot") is not None:  # exponential tail above held-out q 0.9, limit at exceedance pot
+            t = np.quantile(combined, 0.9)
+            self.limit = t + (combined[combined > t] - t).mean() * np.log(0.1 / c["pot"])
+        if c.get("spread_k") is not None:  # limit = mean + k sd of the per-block quantiles
+            cuts = np.cumsum([len(b) for b in blocks(len(y), c["folds"])])[:-1]
+            q = np.array([np.quantile(p, c["confidence"]) for p in np.split(combined, cuts)])
+            self.limit = q.mean() + c["spread_k"] * q.std(ddof=1)
         q = c.get("sensor_quantile")
         self.sensor_limit = np.quantile(sensor, q) * c.get("sensor_factor", 1.0) if q else None
         self.core = Core(y, c)
@@ -166,9 +176,9 @@ class Model:
         out[self.warm_up:] = combined
         return out
 
-    def alarms(self, x):
+    def alarms(self, x, limit_factor=1.0):
         s = self.score(x)
-        return np.where(np.isnan(s), np.nan, s > self.limit)
+        return np.where(np.isnan(s), np.nan, s > self.limit * limit_factor)
 
 
 # --- the protocols ------------------------------------------------------------------------------
@@ -204,16 +214,16 @@ def first_run_of_three(a):
     return None
 
 
-def tep_row(tep, c):
+def tep_row(tep, c, limit_factor=1.0):
     train, normal, faults = tep
     model = Model(train, c)
-    tracks = [model.alarms(x) for x in faults]
+    tracks = [model.alarms(x, limit_factor) for x in faults]
     kept = [k for k in range(1, 22) if k not in EXCLUDED]
     fdr17 = np.mean([rate(tracks[k - 1][160:]) for k in kept])
     delays = {k: first_run_of_three(tracks[k - 1][160:]) for k in kept}
     median = np.median([d for d in delays.values() if d is not None])
     pre = rate(np.concatenate([t[:160] for t in tracks]))
-    return rate(model.alarms(normal)), pre, fdr17, median, delays
+    return rate(model.alarms(normal, limit_factor)), pre, fdr17, median, delays
 
 
 def skab_counts(files, c, limit_factor=1.0):
@@ -226,6 +236,8 @@ def skab_counts(files, c, limit_factor=1.0):
         fn, tn = fn + (~a & yy).sum(), tn + (~a & ~yy).sum()
     return 2 * tp / (2 * tp + fn + fp), 100 * fp / (fp + tn), 100 * fn / (fn + tp)
 
+
+FAST = dict(channel_lambda=0.2, lambdas=(1.0, 0.05, 0.2))  # round 4's best SKAB trade-off
 
 VARIANTS = [
     ("default", {}),
@@ -242,6 +254,19 @@ VARIANTS = [
     ("per-channel held-out max, conf 0.99", dict(per_channel=1, branch_quantile=1.0, confidence=0.99)),
     ("held-out EWMAs warmed, conf 0.98", dict(warm=1)),
     ("held-out EWMAs warmed, conf 0.99", dict(warm=1, confidence=0.99)),
+    # round 4: faster per-channel EWMA, a middle T2/SPE speed, wider held-out folds
+    ("per-channel lambda 0.15", dict(channel_lambda=0.15)),
+    ("per-channel lambda 0.2", dict(channel_lambda=0.2)),
+    ("per-channel lambda 0.3", dict(channel_lambda=0.3)),
+    ("per-channel lambda 0.2, conf 0.99", dict(channel_lambda=0.2, confidence=0.99)),
+    ("T2/SPE lambdas 1, 0.05, 0.2", dict(lambdas=(1.0, 0.05, 0.2))),
+    ("per-ch 0.15, T2/SPE 1, 0.05, 0.2", dict(channel_lambda=0.15, lambdas=(1.0, 0.05, 0.2))),
+    ("per-ch 0.2, T2/SPE 1, 0.05, 0.2", FAST),
+    ("fold leaves out 50 rows either side", dict(gap=50)),
+    ("fold leaves out 80 rows either side", dict(gap=80)),
+    ("limit = mean + 1 sd of block quantiles", dict(spread_k=1.0)),
+    ("exponential-tail limit, exceedance 0.01", dict(pot=0.01)),
+    ("exp-tail 0.01, per-ch 0.2, T2/SPE 3 speeds", dict(FAST, pot=0.01)),
 ]
 
 
@@ -265,6 +290,13 @@ def main():
     for factor in [1.0, 1.1, 1.2, 1.35, 1.5, 2.0]:
         f1, skab_far, mar = skab_counts(skab, BASE, factor)
         print(f"  limit x {factor:<4}  F1 {f1:.3f}  FAR {skab_far:6.2f}  MAR {mar:6.2f}", flush=True)
+    print("\nThe same for round 4's faster variant (per-channel 0.2, T2/SPE 1, 0.05, 0.2), with TEP:")
+    fast = dict(BASE, **FAST)
+    for factor in [1.0, 1.1, 1.12, 1.14, 1.2]:
+        f1, skab_far, mar = skab_counts(skab, fast, factor)
+        far, pre, fdr17, delay, _ = tep_row(tep, fast, factor)
+        print(f"  limit x {factor:<4}  F1 {f1:.3f}  FAR {skab_far:6.2f}  MAR {mar:6.2f}   TEP {far:5.2f} "
+              f"{pre:5.2f} {fdr17:6.2f} {delay:4.1f}", flush=True)
 
 
 if __name__ == "__main__":
