@@ -49,7 +49,8 @@ export function errorText(error: unknown): string {
       case 403: return t('error.forbidden', { detail: error.detail });
       case 404: return t('error.notFound', { detail: error.detail });
       case 409: return t('error.conflict', { detail: error.detail });
-      case 429: return t('error.locked', { seconds: error.retryAfter ?? 60 });
+      case 429:
+        return t(error.code === 'throttled' ? 'error.throttled' : 'error.locked', { seconds: error.retryAfter ?? 60 });
       default: return t('error.server', { status: error.status, detail: error.detail });
     }
   }

@@ -19,22 +19,27 @@
 //! the others by an indexed lookup of the digest), so neither storage nor timing gives away
 //! how much of a guess was right.
 
+use std::convert::Infallible;
 use std::fs::{self, OpenOptions};
 use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, header};
+use axum::http::{Extensions, HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use faultline_auth::{Permission, Role, constant_time_eq, token_digest};
 use faultline_pipeline::Engine;
 use faultline_store::Event;
+use faultline_types::Timestamp;
 use sha2::{Digest, Sha256};
 
 use crate::routes::Access;
+use crate::throttle::{Verdict, client_target};
 use crate::{ApiError, ApiState, times};
 
 /// The session cookie's name.
@@ -336,7 +341,8 @@ async fn admit(
         && headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()) != Some(CSRF_VALUE)
     {
         return Err(deny(format!(
-            "a request with the session cookie other than GET needs the header              `X-Requested-With: {CSRF_VALUE}`"
+            "a request with the session cookie other than GET needs the header \
+             `X-Requested-With: {CSRF_VALUE}`"
         )));
     }
     if let Some(permission) = permission
@@ -353,18 +359,139 @@ async fn admit(
 
 /// Writes the audit record of a denial, then answers with the denial. If the record cannot be
 /// written the answer is a 500 instead: still a refusal, and a visible one.
-async fn refuse(state: &ApiState, denial: Denial, method: &Method, path: &str) -> ApiError {
-    let mut event = Event::new(
-        times::now(),
-        denial.actor,
-        "access.denied",
-        format!("{method} {}", printable(path, 200)),
-    );
-    event.new_value = Some(denial.error.status().as_u16().to_string());
-    event.reason = Some(denial.error.detail());
+///
+/// A client address over its refusal budget (`throttle.rs`) is answered 429 instead: the
+/// first time with an `access.throttled` record, after that counted, not recorded.
+async fn refuse(
+    state: &ApiState,
+    denial: Denial,
+    method: &Method,
+    path: &str,
+    client: Option<IpAddr>,
+) -> ApiError {
+    record_unrecorded(state).await;
+    let at = times::now();
+    let request = format!("{method} {}", printable(path, 200));
+    let status = denial.error.status().as_u16().to_string();
+    let (event, answer) = match state.throttle().refusal(client, Instant::now(), at) {
+        Verdict::Record => {
+            let mut event = Event::new(at, denial.actor, "access.denied", request);
+            event.new_value = Some(status);
+            event.reason = Some(denial.error.detail());
+            (event, denial.error)
+        }
+        Verdict::Throttle { retry_after } => {
+            let reason = format!(
+                "{}; the last was {request} ({status}: {})",
+                throttle_reason(state, client, retry_after),
+                denial.error.detail()
+            );
+            (throttled_event(at, denial.actor, client, reason), throttled(retry_after))
+        }
+        Verdict::Count { retry_after } => return throttled(retry_after),
+    };
     match state.write(move |store| store.append_event(&event)).await {
-        Ok(_) => denial.error,
+        Ok(_) => answer,
         Err(error) => error,
+    }
+}
+
+/// The 429 for a throttled client address.
+pub(crate) fn throttled(retry_after: u64) -> ApiError {
+    ApiError::Throttled {
+        detail: format!(
+            "too many refused requests from this address; try again in {retry_after} s \
+             (requests with valid credentials are not affected)"
+        ),
+        retry_after,
+    }
+}
+
+fn throttle_reason(state: &ApiState, client: Option<IpAddr>, retry_after: u64) -> String {
+    format!(
+        "more than {} refusals for {} within a minute: further refusals are answered 429 and \
+         counted for the next {retry_after} s, then recorded as one `access.unrecorded` record",
+        state.security().max_refusals_per_minute,
+        client_target(client)
+    )
+}
+
+fn throttled_event(at: Timestamp, actor: String, client: Option<IpAddr>, reason: String) -> Event {
+    let mut event = Event::new(at, actor, "access.throttled", client_target(client));
+    event.new_value = Some("429".into());
+    event.reason = Some(reason);
+    event
+}
+
+/// Counts a refusal that has its own record already (a failed login) towards its client's
+/// budget; the one that crosses the budget adds the `access.throttled` record.
+pub(crate) async fn count_recorded_refusal(
+    state: &ApiState,
+    client: Option<IpAddr>,
+    actor: &str,
+) -> Result<(), ApiError> {
+    let at = times::now();
+    let Some(retry_after) = state.throttle().recorded_refusal(client, Instant::now(), at) else {
+        return Ok(());
+    };
+    let reason = throttle_reason(state, client, retry_after);
+    let event = throttled_event(at, actor.to_string(), client, reason);
+    state.write(move |store| store.append_event(&event)).await.map(|_| ())
+}
+
+/// Writes one `access.unrecorded` record for each ended throttling window that counted
+/// refusals without recording them. A failure to write is left for the next call: the windows
+/// are taken only after they are recorded.
+pub(crate) async fn record_unrecorded(state: &ApiState) {
+    let finished = state.throttle().take_finished(Instant::now(), times::now());
+    if finished.is_empty() {
+        return;
+    }
+    let events: Vec<Event> = finished
+        .iter()
+        .map(|window| {
+            let mut event = Event::new(
+                times::now(),
+                "system",
+                "access.unrecorded",
+                client_target(window.client),
+            );
+            event.new_value = Some(window.count.to_string());
+            event.reason = Some(format!(
+                "{} refusals from {} between {} and {} were answered 429 (throttled) without a \
+                 record each",
+                window.count,
+                client_target(window.client),
+                times::rfc3339(window.from),
+                times::rfc3339(window.to)
+            ));
+            event
+        })
+        .collect();
+    let written = state
+        .write(move |store| {
+            events.iter().try_for_each(|event| store.append_event(event).map(|_| ()))
+        })
+        .await;
+    if written.is_err() {
+        state.throttle().put_back(finished);
+    }
+}
+
+/// The client's address (the TCP peer), when the server was started with it.
+pub(crate) fn client_addr(extensions: &Extensions) -> Option<IpAddr> {
+    extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip())
+}
+
+/// The client's address as an extractor (`None` when the server runs without peer addresses,
+/// as in-process router tests do).
+pub(crate) struct ClientAddr(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Infallible> {
+        Ok(ClientAddr(client_addr(&parts.extensions)))
     }
 }
 
@@ -375,6 +502,7 @@ pub(crate) async fn guard(
     mut request: Request,
     next: Next,
 ) -> Response {
+    record_unrecorded(&state).await;
     match admit(&state, access, request.method(), request.headers()).await {
         Ok(Some(principal)) => {
             request.extensions_mut().insert(principal);
@@ -383,7 +511,8 @@ pub(crate) async fn guard(
         Ok(None) => next.run(request).await,
         Err(denial) => {
             let path = request.uri().path().to_string();
-            refuse(&state, denial, request.method(), &path).await.into_response()
+            let client = client_addr(request.extensions());
+            refuse(&state, denial, request.method(), &path, client).await.into_response()
         }
     }
 }
@@ -395,10 +524,11 @@ pub(crate) async fn require_caller(
     method: &Method,
     headers: &HeaderMap,
     path: &str,
+    client: Option<IpAddr>,
 ) -> Result<(), ApiError> {
     match admit(state, Access::Authenticated, method, headers).await {
         Ok(_) => Ok(()),
-        Err(denial) => Err(refuse(state, denial, method, path).await),
+        Err(denial) => Err(refuse(state, denial, method, path, client).await),
     }
 }
 

@@ -34,6 +34,15 @@ pub enum ApiError {
         /// Seconds until a login may succeed again (`Retry-After`).
         retry_after: u64,
     },
+    /// 429 `throttled`: this client address was refused too often in the last minute; retry
+    /// after the seconds given (requests with valid credentials are not throttled).
+    #[error("throttled: {detail}")]
+    Throttled {
+        /// What happened.
+        detail: String,
+        /// Seconds until the address's window ends (`Retry-After`).
+        retry_after: u64,
+    },
     /// 404 `not_found`: no such asset, alarm, model version or path.
     #[error("not found: {0}")]
     NotFound(String),
@@ -65,7 +74,7 @@ impl ApiError {
             ApiError::Invalid(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::Locked { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Locked { .. } | ApiError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
@@ -82,6 +91,7 @@ impl ApiError {
             ApiError::Unauthorized { .. } => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::Locked { .. } => "locked",
+            ApiError::Throttled { .. } => "throttled",
             ApiError::NotFound(_) => "not_found",
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::Conflict(_) => "conflict",
@@ -103,9 +113,9 @@ impl ApiError {
             | ApiError::TooLarge(d)
             | ApiError::Store(d)
             | ApiError::Internal(d) => d.replace('\n', " "),
-            ApiError::Unauthorized { detail, .. } | ApiError::Locked { detail, .. } => {
-                detail.clone()
-            }
+            ApiError::Unauthorized { detail, .. }
+            | ApiError::Locked { detail, .. }
+            | ApiError::Throttled { detail, .. } => detail.clone(),
             ApiError::Stopping => "the engine is stopping; retry after the restart".into(),
         }
     }
@@ -129,7 +139,7 @@ impl IntoResponse for ApiError {
             ApiError::Stopping => {
                 response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
             }
-            ApiError::Locked { retry_after, .. } => {
+            ApiError::Locked { retry_after, .. } | ApiError::Throttled { retry_after, .. } => {
                 response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
             }
             _ => {}
@@ -192,6 +202,7 @@ mod tests {
             ),
             (ApiError::Forbidden("x".into()), 403, "forbidden"),
             (ApiError::Locked { detail: "x".into(), retry_after: 9 }, 429, "locked"),
+            (ApiError::Throttled { detail: "x".into(), retry_after: 9 }, 429, "throttled"),
             (ApiError::NotFound("x".into()), 404, "not_found"),
             (ApiError::MethodNotAllowed("x".into()), 405, "method_not_allowed"),
             (ApiError::Conflict("x".into()), 409, "conflict"),

@@ -23,6 +23,7 @@
 #![deny(missing_docs)]
 
 use std::future::Future;
+use std::net::SocketAddr;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -40,6 +41,7 @@ mod extract;
 mod openapi;
 mod routes;
 mod state;
+mod throttle;
 mod times;
 mod tls;
 mod web;
@@ -91,6 +93,8 @@ pub async fn serve(
         shutdown.await;
         let _no_streams = stop.send(true);
     };
+    // The peer address feeds the refusal throttle (`throttle.rs`).
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(signal).await
 }
 

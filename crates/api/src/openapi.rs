@@ -57,7 +57,7 @@ pub fn openapi() -> Value {
                     "properties": {
                         "error": {
                             "type": "string",
-                            "enum": ["invalid", "unauthorized", "forbidden", "locked", "not_found",
+                            "enum": ["invalid", "unauthorized", "forbidden", "locked", "throttled", "not_found",
                                      "method_not_allowed", "conflict", "too_large", "stopping",
                                      "store", "internal"],
                         },
@@ -159,7 +159,10 @@ fn error_description(status: u16) -> &'static str {
             "The caller's role lacks the route's permission, or a cookie-authenticated \
                 change lacks `X-Requested-With: faultline`."
         }
-        429 => "Too many failed logins for this user name; see `Retry-After`.",
+        429 => {
+            "Too many failed logins for this user name (`locked`), or too many refused \
+                requests from this address in a minute (`throttled`); see `Retry-After`."
+        }
         404 => "No such asset, alarm or model version.",
         409 => "Not allowed in the alarm's current state.",
         413 => "Request body over the route's limit.",

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use faultline_pipeline::{Engine, SecurityConfig};
 use faultline_store::{Store, StoreError};
 
+use crate::throttle::Throttle;
 use crate::{AdminToken, ApiError};
 
 /// Read connections kept open between requests; more are opened when needed.
@@ -21,13 +22,16 @@ struct Inner {
     engine: Engine,
     token_hash: String,
     readers: Mutex<Vec<Store>>,
+    throttle: Throttle,
 }
 
 impl ApiState {
     /// State for `engine`, accepting the token whose hash `token` holds.
     pub fn new(engine: Engine, token: &AdminToken) -> ApiState {
+        let throttle = Throttle::new(engine.config().security.max_refusals_per_minute);
         ApiState {
             inner: Arc::new(Inner {
+                throttle,
                 engine,
                 token_hash: token.hash.to_ascii_lowercase(),
                 readers: Mutex::new(Vec::new()),
@@ -94,6 +98,11 @@ impl ApiState {
             result.map_err(ApiError::from)
         })
         .await?
+    }
+
+    /// Refusals per client address (see `throttle.rs`).
+    pub(crate) fn throttle(&self) -> &Throttle {
+        &self.inner.throttle
     }
 
     /// The `[security]` settings of the configuration.

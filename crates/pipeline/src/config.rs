@@ -107,6 +107,10 @@ pub struct SecurityConfig {
     pub session_idle_hours: u32,
     /// Shortest accepted password.
     pub min_password_length: usize,
+    /// Refusals (denied requests, failed logins) one client address may receive per minute
+    /// with an audit record each; beyond that it is answered 429 and the refusals are counted
+    /// in one record per minute instead. 0 turns this off.
+    pub max_refusals_per_minute: u32,
 }
 
 impl Default for SecurityConfig {
@@ -117,6 +121,7 @@ impl Default for SecurityConfig {
             session_hours: 12,
             session_idle_hours: 8,
             min_password_length: 12,
+            max_refusals_per_minute: 30,
         }
     }
 }

@@ -5,11 +5,13 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, Uri};
 
+use crate::auth::ClientAddr;
 use crate::{ApiError, ApiState, auth};
 
 /// No route has this path.
 pub(crate) async fn not_found(
     State(state): State<ApiState>,
+    ClientAddr(client): ClientAddr,
     method: Method,
     headers: HeaderMap,
     uri: Uri,
@@ -17,7 +19,7 @@ pub(crate) async fn not_found(
     if super::is_public_static(uri.path()) {
         return ApiError::NotFound(format!("no file {}", uri.path()));
     }
-    match auth::require_caller(&state, &method, &headers, uri.path()).await {
+    match auth::require_caller(&state, &method, &headers, uri.path(), client).await {
         Err(error) => error,
         Ok(()) => ApiError::NotFound(format!("no route {}", uri.path())),
     }
@@ -26,11 +28,12 @@ pub(crate) async fn not_found(
 /// The path exists, but not with this method.
 pub(crate) async fn method_not_allowed(
     State(state): State<ApiState>,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     method: Method,
     uri: Uri,
 ) -> ApiError {
-    match auth::require_caller(&state, &method, &headers, uri.path()).await {
+    match auth::require_caller(&state, &method, &headers, uri.path(), client).await {
         Err(error) => error,
         Ok(()) => ApiError::MethodNotAllowed(format!("{method} is not allowed on {}", uri.path())),
     }

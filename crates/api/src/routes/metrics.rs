@@ -12,7 +12,15 @@ use crate::ApiState;
 /// The exposition.
 pub(super) async fn get(State(state): State<ApiState>) -> impl IntoResponse {
     let engine = state.engine();
-    let text = render(&engine.metrics(), &engine.assets(), engine.uptime_seconds());
+    let mut text = render(&engine.metrics(), &engine.assets(), engine.uptime_seconds());
+    let _ = write!(
+        text,
+        "# HELP faultline_refusals_unrecorded_total Refusals answered 429 (throttled) without an \
+         audit record each; each minute of them is one access.unrecorded record.\n\
+         # TYPE faultline_refusals_unrecorded_total counter\n\
+         faultline_refusals_unrecorded_total {}\n",
+        state.throttle().unrecorded_total()
+    );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text)
 }
 

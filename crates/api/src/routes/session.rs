@@ -15,9 +15,15 @@ use faultline_auth::{Role, new_token, token_digest, verify_password};
 use faultline_store::{Event, Session};
 use faultline_types::Timestamp;
 
-use crate::auth::{Caller, SESSION_COOKIE, Via, permission_names, printable, session_cookie};
+use std::time::Instant;
+
+use crate::auth::{
+    Caller, ClientAddr, SESSION_COOKIE, Via, count_recorded_refusal, permission_names, printable,
+    record_unrecorded, session_cookie, throttled,
+};
 use crate::dto::{LoginBody, LoginDto, MeDto, PasswordChangeBody};
 use crate::extract::{JsonBody, RawBody};
+use crate::throttle::Verdict;
 use crate::times::{now, rfc3339};
 use crate::{ApiError, ApiState};
 
@@ -27,8 +33,20 @@ const NANOS_PER_HOUR: i64 = 60 * NANOS_PER_MINUTE;
 /// Checks user name and password; on success starts a session and sets its cookie.
 pub(super) async fn login(
     State(state): State<ApiState>,
+    ClientAddr(client): ClientAddr,
     body: Result<RawBody, ApiError>,
 ) -> Result<Response, ApiError> {
+    record_unrecorded(&state).await;
+    // An address that has been refused too often may not try passwords until its minute ends;
+    // the attempt is counted (and reported per minute), and costs no Argon2 verification.
+    if state.throttle().throttled(client, Instant::now()).is_some() {
+        return match state.throttle().refusal(client, Instant::now(), now()) {
+            Verdict::Count { retry_after } | Verdict::Throttle { retry_after } => {
+                Err(throttled(retry_after))
+            }
+            Verdict::Record => Err(bad_credentials()),
+        };
+    }
     let at = now();
     // A body that is not `{username, password}` is a failed login, not a 400: the answer to
     // anything but good credentials is the same.
@@ -38,6 +56,7 @@ pub(super) async fn login(
         let mut event = Event::new(at, "anonymous", "login.failure", "login");
         event.reason = Some("malformed login request".into());
         state.write(move |store| store.append_event(&event)).await?;
+        count_recorded_refusal(&state, client, "anonymous").await?;
         return Err(bad_credentials());
     };
     let name = printable(username.trim(), 64);
@@ -52,6 +71,7 @@ pub(super) async fn login(
         let mut event = Event::new(at, name.clone(), "login.failure", format!("user/{name}"));
         event.reason = Some("wrong user name or password, or the account is disabled".into());
         state.write(move |store| store.append_event(&event)).await?;
+        count_recorded_refusal(&state, client, &name).await?;
         return Err(bad_credentials());
     };
     let security = state.security();

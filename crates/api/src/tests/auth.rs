@@ -352,6 +352,89 @@ async fn login_sessions_csrf_and_lockout() {
     server.stop().await;
 }
 
+fn actions(server: &Server, action: &str) -> Vec<Event> {
+    let store = server.engine.reader().unwrap();
+    let events = store.events(usize::MAX, None).unwrap();
+    events.into_iter().map(|(_, e)| e).filter(|e| e.action == action).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_refusals_is_throttled_per_address_counted_and_summarised_in_the_trail() {
+    let fixture = Fixture::with_security("max_refusals_per_minute = 4");
+    let server = Server::start(&fixture).await;
+    let created = server
+        .post_json(
+            "/api/v1/users",
+            json!({"username": "ines", "role": "operator", "password": "a-very-good-secret"}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text());
+
+    // Within the budget: refused and recorded one by one, as always.
+    for _ in 0..2 {
+        assert_eq!(call(server.addr, "GET", "/api/v1/assets", None, None).await.status, 401);
+    }
+    let wrong = json!({"username": "ines", "password": "not-her-password"}).to_string();
+    for _ in 0..2 {
+        let reply = call(server.addr, "POST", "/api/v1/login", None, Some(wrong.as_bytes())).await;
+        assert_eq!(reply.status, 401, "{}", reply.text());
+    }
+    assert_eq!(actions(&server, "access.denied").len(), 2);
+    assert_eq!(actions(&server, "login.failure").len(), 2);
+    assert!(actions(&server, "access.throttled").is_empty());
+
+    // The fifth refusal crosses the budget: 429 with Retry-After and one record saying so.
+    let crossing = call(server.addr, "GET", "/api/v1/alarms", Some("made-up"), None).await;
+    assert_eq!(crossing.status, 429, "{}", crossing.text());
+    assert_eq!(crossing.json()["error"], "throttled");
+    let retry: u64 = crossing.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=61).contains(&retry), "{retry}");
+    let throttled = actions(&server, "access.throttled");
+    assert_eq!(throttled.len(), 1);
+    assert_eq!(throttled[0].target, "client/127.0.0.1");
+    let reason = throttled[0].reason.as_deref().unwrap();
+    assert!(reason.contains("more than 4 refusals") && reason.contains("GET /api/v1/alarms"));
+
+    // Then counted, not recorded: unauthenticated calls, unknown paths and logins alike. A
+    // throttled address cannot try passwords, not even the right one.
+    for path in ["/api/v1/assets", "/api/v1/no-such-route"] {
+        let reply = call(server.addr, "GET", path, None, None).await;
+        assert_eq!((reply.status, reply.json()["error"].as_str()), (429, Some("throttled")));
+    }
+    let right = json!({"username": "ines", "password": "a-very-good-secret"}).to_string();
+    let login = call(server.addr, "POST", "/api/v1/login", None, Some(right.as_bytes())).await;
+    assert_eq!(login.status, 429, "{}", login.text());
+    assert!(login.header("set-cookie").is_none());
+    assert_eq!(actions(&server, "access.denied").len(), 2);
+    assert_eq!(actions(&server, "login.failure").len(), 2);
+    assert_eq!(actions(&server, "login.success").len(), 0);
+
+    // Valid credentials from the same address are not throttled.
+    let assets = server.get("/api/v1/assets").await;
+    assert_eq!(assets.status, 200, "{}", assets.text());
+    let metrics = server.get("/metrics").await.text();
+    assert!(metrics.contains("faultline_refusals_unrecorded_total 3\n"), "{metrics}");
+
+    // When the window has ended, its count becomes one record (the server's own throttle is
+    // 60 s; a state on the same engine with a window that started a minute ago stands in).
+    let state = crate::ApiState::new(server.engine.clone(), &server.admin);
+    let long_ago = std::time::Instant::now() - std::time::Duration::from_secs(61);
+    let client = Some(std::net::IpAddr::from([192, 0, 2, 7]));
+    for _ in 0..7 {
+        state.throttle().refusal(client, long_ago, Timestamp::from_nanos(1_000));
+    }
+    crate::auth::record_unrecorded(&state).await;
+    let summary = actions(&server, "access.unrecorded");
+    assert_eq!(summary.len(), 1);
+    assert_eq!(summary[0].target, "client/192.0.2.7");
+    assert_eq!(summary[0].new_value.as_deref(), Some("2"));
+    assert!(summary[0].reason.as_deref().unwrap().starts_with("2 refusals from client/192.0.2.7"));
+    crate::auth::record_unrecorded(&state).await;
+    assert_eq!(actions(&server, "access.unrecorded").len(), 1, "reported once");
+    assert!(server.engine.reader().unwrap().audit_report().unwrap().ok());
+    server.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn users_roles_and_tokens_are_managed_by_admins_and_audited() {
     let fixture = Fixture::new();

@@ -61,13 +61,22 @@ pub fn model(rows: std::ops::Range<usize>) -> ModelFile {
 /// A data directory and a model file that outlive server restarts.
 pub struct Fixture {
     pub dir: tempfile::TempDir,
+    /// The `[security]` table of the configuration.
+    security: String,
 }
 
 impl Fixture {
+    /// With the refusal throttle off: most tests send far more refusals from 127.0.0.1 in a
+    /// minute than the default budget; `with_security` tests the throttle.
     pub fn new() -> Fixture {
+        Fixture::with_security("max_refusals_per_minute = 0")
+    }
+
+    /// With `security` as the `[security]` table.
+    pub fn with_security(security: &str) -> Fixture {
         let dir = tempfile::tempdir().unwrap();
         model(0..500).save(&dir.path().join("pump1.flm")).unwrap();
-        Fixture { dir }
+        Fixture { dir, security: security.to_string() }
     }
 
     pub fn data_dir(&self) -> PathBuf {
@@ -82,9 +91,10 @@ impl Fixture {
         let text = format!(
             "data_dir = '{}'\nsite = \"test\"\n\n[[assets]]\nname = \"pump1\"\nmodel = '{}'\n\
              channels = [{{ name = \"a\", unit = \"bar\" }}, {{ name = \"b\" }}, {{ name = \"c\" }}, \
-             {{ name = \"d\" }}]\n\n[[assets]]\nname = \"fan2\"\n",
+             {{ name = \"d\" }}]\n\n[[assets]]\nname = \"fan2\"\n\n[security]\n{}\n",
             self.data_dir().display(),
-            self.dir.path().join("pump1.flm").display()
+            self.dir.path().join("pump1.flm").display(),
+            self.security
         );
         Config::parse(&text, Path::new("test.toml")).unwrap()
     }
