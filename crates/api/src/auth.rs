@@ -47,8 +47,9 @@ pub const SESSION_COOKIE: &str = "faultline_session";
 /// The header (with value `faultline`) that cookie-authenticated changes must carry.
 pub const CSRF_HEADER: &str = "x-requested-with";
 const CSRF_VALUE: &str = "faultline";
-/// How often a session's last activity is written (for the idle timeout): often enough to be
-/// exact to the minute, rarely enough that reads do not become writes.
+/// How often a session's last activity (for the idle timeout) and an API token's last use are
+/// written: often enough to be exact to the minute, rarely enough that reads do not become
+/// writes.
 const TOUCH_EVERY_NS: i64 = 60 * 1_000_000_000;
 const NANOS_PER_HOUR: i64 = 3_600 * 1_000_000_000;
 
@@ -264,6 +265,14 @@ async fn bearer(state: &ApiState, token: &str) -> Result<Principal, ApiError> {
     else {
         return Err(ApiError::Internal(format!("API token {} names an unknown role", token.id)));
     };
+    // When it was last used, to the minute, so that administrators see which tokens are idle.
+    if token
+        .last_used
+        .is_none_or(|last| now.as_nanos().saturating_sub(last.as_nanos()) >= TOUCH_EVERY_NS)
+    {
+        let id = token.id;
+        state.write(move |store| store.touch_api_token(id, now)).await?;
+    }
     // Never more than the user holds now.
     Ok(Principal { name: user.name, role: token_role.min(user_role), via: Via::ApiToken(token.id) })
 }

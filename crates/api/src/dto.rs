@@ -853,6 +853,8 @@ pub struct TokenDto {
     pub expires_at: Option<String>,
     /// Revoked: by an administrator, or because its user was disabled or lost the role.
     pub revoked: bool,
+    /// When it last authenticated a request, RFC 3339, to the minute (`null`: never).
+    pub last_used_at: Option<String>,
 }
 
 impl From<faultline_store::ApiToken> for TokenDto {
@@ -865,6 +867,7 @@ impl From<faultline_store::ApiToken> for TokenDto {
             role: t.role,
             label: t.label,
             revoked: t.revoked,
+            last_used_at: t.last_used.map(rfc3339),
         }
     }
 }

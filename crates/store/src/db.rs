@@ -25,7 +25,9 @@ use crate::StoreError;
 /// Name of the database file inside the data directory.
 pub const DB_FILE: &str = "faultline.db";
 /// The schema version this build creates and reads (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
+/// The first version with an audit anchor file: opening an older file writes one.
+const ANCHORED_SINCE: i64 = 2;
 /// `PRAGMA application_id` of a faultline store (`FLT1`), so a foreign SQLite file is never
 /// mistaken for one.
 pub const APPLICATION_ID: i64 = 0x464C_5431;
@@ -33,7 +35,7 @@ pub const APPLICATION_ID: i64 = 0x464C_5431;
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Version 1 of the schema. `docs/storage.md` describes it; a fresh file gets it and then the
-/// migration to version 2, so fresh and migrated files are the same.
+/// migrations to the current version, so fresh and migrated files are the same.
 ///
 /// Tables are `STRICT`, so a value of the wrong type is an error instead of being stored as
 /// text. Uniqueness lives in the schema, not in Rust, so it holds for every handle at once:
@@ -157,6 +159,15 @@ CREATE TABLE api_tokens (
 ) STRICT;
 ";
 
+/// The migration from version 2 to 3: when each API token was last used (updated at most once
+/// a minute), so an administrator can see which tokens are still in service.
+const MIGRATE_V2_TO_V3: &str = "
+ALTER TABLE api_tokens ADD COLUMN last_used_ns INTEGER;
+";
+
+/// Each migration: the version it starts from and its SQL.
+const MIGRATIONS: &[(i64, &str)] = &[(1, MIGRATE_V1_TO_V2), (2, MIGRATE_V2_TO_V3)];
+
 /// faultline's embedded store: the sample journal, scores, alarms, the audit trail, the model
 /// registry and settings, in one SQLite file.
 ///
@@ -196,7 +207,9 @@ impl Store {
             migrate(&mut conn, &path)?;
         }
         let store = Store { conn, path };
-        store.ensure_anchor(found < SCHEMA_VERSION)?;
+        // A file from before anchors gets one; a newer file whose anchor is gone does not (a
+        // deleted anchor is what verification must report).
+        store.ensure_anchor(found < ANCHORED_SINCE)?;
         Ok(store)
     }
 
@@ -274,17 +287,21 @@ fn create_schema(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     tx.commit().map_err(&err)
 }
 
-/// Brings a version-1 file to version 2 in one transaction. The version is re-read under the
-/// write lock, so two handles opening an old file at once migrate it exactly once.
+/// Brings an older file to [`SCHEMA_VERSION`] in one transaction, one migration after the
+/// other. The version is re-read under the write lock, so two handles opening an old file at
+/// once migrate it exactly once.
 fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
-    let err = sql(path, "migrate the schema from version 1 to 2");
+    let what = format!("migrate the schema to version {SCHEMA_VERSION}");
+    let err = sql(path, &what);
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(&err)?;
-    match user_version(&tx, path)? {
-        1 => {}
-        SCHEMA_VERSION => return Ok(()),
-        found => return Err(StoreError::UnsupportedVersion { path: path.to_path_buf(), found }),
+    let found = user_version(&tx, path)?;
+    if !(1..=SCHEMA_VERSION).contains(&found) {
+        return Err(StoreError::UnsupportedVersion { path: path.to_path_buf(), found });
     }
-    tx.execute_batch(MIGRATE_V1_TO_V2).map_err(&err)?;
+    for (from, step) in MIGRATIONS.iter().filter(|(from, _)| *from >= found) {
+        let step_what = format!("migrate the schema from version {from} to {}", from + 1);
+        tx.execute_batch(step).map_err(sql(path, &step_what))?;
+    }
     tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};")).map_err(&err)?;
     tx.commit().map_err(&err)
 }
@@ -319,7 +336,7 @@ mod tests {
     use crate::testutil::*;
 
     #[test]
-    fn fresh_directory_gets_version_2_in_wal_with_full_sync() {
+    fn fresh_directory_gets_the_current_version_in_wal_with_full_sync() {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("nested/data");
         let store = Store::open(&data).unwrap();
@@ -334,7 +351,7 @@ mod tests {
         assert_eq!(pragma("journal_mode"), "Text(\"wal\")");
         assert_eq!(pragma("synchronous"), "Integer(2)"); // FULL
         assert_eq!(pragma("foreign_keys"), "Integer(1)");
-        assert_eq!(pragma("user_version"), "Integer(2)");
+        assert_eq!(pragma("user_version"), format!("Integer({SCHEMA_VERSION})"));
         drop(store);
         // Reopening an existing store keeps it.
         Store::open(&data).unwrap();
@@ -344,11 +361,15 @@ mod tests {
     fn newer_schema_version_is_refused_with_a_clear_message() {
         let dir = tempfile::tempdir().unwrap();
         drop(Store::open(dir.path()).unwrap());
-        raw(dir.path()).execute_batch("PRAGMA user_version = 3").unwrap();
+        let newer = SCHEMA_VERSION + 1;
+        raw(dir.path()).execute_batch(&format!("PRAGMA user_version = {newer}")).unwrap();
         let err = Store::open(dir.path()).unwrap_err();
-        assert!(matches!(err, StoreError::UnsupportedVersion { found: 3, .. }), "{err}");
+        assert!(matches!(err, StoreError::UnsupportedVersion { found, .. } if found == newer));
         let message = err.to_string();
-        assert!(message.contains("faultline.db") && message.contains("version 3"), "{message}");
+        assert!(
+            message.contains("faultline.db") && message.contains(&format!("version {newer}")),
+            "{message}"
+        );
         assert!(!message.contains('\n'), "{message}");
     }
 
@@ -383,8 +404,8 @@ mod tests {
     }
 
     /// The stored version-1 store (written by this crate when version 1 was made) must keep
-    /// opening and reading: opening migrates it to version 2 (and anchors its audit trail), and
-    /// everything it held still reads and verifies.
+    /// opening and reading: opening migrates it to the current version (and anchors its audit
+    /// trail), and everything it held still reads and verifies.
     #[test]
     fn stored_v1_fixture_migrates_and_still_reads() {
         let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/store_v1.db");
@@ -422,7 +443,54 @@ mod tests {
         store.append_event(&event("config.load")).unwrap();
         assert_eq!(store.verify_events().unwrap(), 7);
         drop(store);
-        // A second open finds version 2 and changes nothing.
+        // A second open finds the current version and changes nothing.
         assert_eq!(Store::open(dir.path()).unwrap().verify_events().unwrap(), 7);
+    }
+
+    /// The stored version-2 store (written by this crate when version 2 was current) opens,
+    /// is migrated to the current version, keeps its anchor, and its API token reads with no
+    /// last use until one is noted.
+    #[test]
+    fn stored_v2_fixture_migrates_and_still_reads() {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let dir = tempfile::tempdir().unwrap();
+        fs::copy(fixtures.join("store_v2.db"), dir.path().join(DB_FILE)).unwrap();
+        let head = dir.path().join(crate::anchor::ANCHOR_FILE);
+        fs::copy(fixtures.join("store_v2.head"), &head).unwrap();
+        let anchor_before = fs::read(&head).unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let version: i64 = store.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        assert_eq!(fs::read(&head).unwrap(), anchor_before, "the migration writes no event");
+        assert!(store.audit_report().unwrap().ok());
+        assert_eq!(store.user("bob").unwrap().unwrap().role, "engineer");
+        let token = store.api_token(&[7u8; 32]).unwrap().unwrap();
+        assert_eq!((token.id, token.label.as_str(), token.last_used), (1, "prometheus", None));
+        store.touch_api_token(1, faultline_types::Timestamp::from_nanos(5)).unwrap();
+        assert_eq!(
+            store.api_tokens().unwrap()[0].last_used,
+            Some(faultline_types::Timestamp::from_nanos(5))
+        );
+        let pump = store
+            .samples(
+                "pump-1",
+                faultline_types::Timestamp::from_nanos(0),
+                faultline_types::Timestamp::from_nanos(i64::MAX),
+                10,
+            )
+            .unwrap();
+        assert_eq!(pump.len(), 1);
+    }
+
+    /// A version-2 (or later) file whose anchor was deleted does not get a new one on opening:
+    /// verification must report the missing anchor, and a migration must not hide it.
+    #[test]
+    fn a_migration_does_not_recreate_a_deleted_anchor() {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let dir = tempfile::tempdir().unwrap();
+        fs::copy(fixtures.join("store_v2.db"), dir.path().join(DB_FILE)).unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        assert!(!dir.path().join(crate::anchor::ANCHOR_FILE).exists());
+        assert!(!store.audit_report().unwrap().ok());
     }
 }

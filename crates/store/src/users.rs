@@ -59,11 +59,14 @@ pub struct ApiToken {
     pub expires_at: Option<Timestamp>,
     /// Revoked (the user was disabled).
     pub revoked: bool,
+    /// When it last authenticated a request (to the minute; `None`: never, or before schema
+    /// version 3). Set by [`Store::touch_api_token`], ignored by [`Store::add_api_token`].
+    pub last_used: Option<Timestamp>,
 }
 
 const USER_COLUMNS: &str = "SELECT name, role, password_hash, disabled, created_at_ns FROM users";
 const TOKEN_COLUMNS: &str = "SELECT id, username, role, label, created_at_ns, expires_at_ns, \
-                             revoked FROM api_tokens";
+                             revoked, last_used_ns FROM api_tokens";
 
 impl Store {
     /// Creates a user with `event` (written first), atomically. A taken name is
@@ -329,6 +332,17 @@ impl Store {
         commit_audited(tx, path, &what)
     }
 
+    /// Notes that API token `id` authenticated a request at `at`. Not audited: it records use,
+    /// not a change (callers write it at most once a minute per token, like session activity).
+    pub fn touch_api_token(&mut self, id: u64, at: Timestamp) -> Result<(), StoreError> {
+        let id = i64::try_from(id).unwrap_or(i64::MAX);
+        self.conn
+            .prepare_cached("UPDATE api_tokens SET last_used_ns = ?2 WHERE id = ?1")
+            .and_then(|mut s| s.execute(params![id, at.as_nanos()]))
+            .map(|_| ())
+            .map_err(sql(&self.path, "note an API token's use"))
+    }
+
     /// The API token with this digest, if any.
     pub fn api_token(&self, digest: &[u8; 32]) -> Result<Option<ApiToken>, StoreError> {
         self.conn
@@ -382,6 +396,7 @@ fn read_token(r: &Row<'_>) -> rusqlite::Result<ApiToken> {
         created_at: Timestamp::from_nanos(r.get(4)?),
         expires_at: r.get::<_, Option<i64>>(5)?.map(Timestamp::from_nanos),
         revoked: r.get(6)?,
+        last_used: r.get::<_, Option<i64>>(7)?.map(Timestamp::from_nanos),
     })
 }
 
@@ -440,9 +455,15 @@ mod tests {
             created_at: Timestamp::from_nanos(1),
             expires_at: None,
             revoked: false,
+            last_used: Some(Timestamp::from_nanos(99)),
         };
         let id = store.add_api_token(&[4u8; 32], &token, &event("token.create")).unwrap();
-        assert_eq!(store.api_token(&[4u8; 32]).unwrap().unwrap().id, id);
+        let stored = store.api_token(&[4u8; 32]).unwrap().unwrap();
+        assert_eq!((stored.id, stored.last_used), (id, None), "a new token was never used");
+        // Use is noted without an audit record (the count below stays 7).
+        store.touch_api_token(id, Timestamp::from_nanos(30)).unwrap();
+        let used = store.api_tokens().unwrap()[0].last_used;
+        assert_eq!(used, Some(Timestamp::from_nanos(30)));
 
         // Lowering the role revokes tokens above it.
         store.set_user_role("bob", "operator", &event("user.role")).unwrap();
@@ -489,6 +510,7 @@ mod tests {
             created_at: Timestamp::from_nanos(1),
             expires_at: None,
             revoked: false,
+            last_used: None,
         };
         let id = store.add_api_token(&[5u8; 32], &token, &event("token.create")).unwrap();
         store.revoke_api_token(id, &event("token.revoke")).unwrap();

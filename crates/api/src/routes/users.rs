@@ -179,6 +179,7 @@ pub(super) async fn create_token(
         created_at: at,
         expires_at,
         revoked: false,
+        last_used: None,
     };
     let mut event = Event::new(at, caller.actor(), "token.create", format!("user/{username}"));
     event.new_value = Some(format!("role {token_role}, label {label}"));

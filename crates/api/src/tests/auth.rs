@@ -588,10 +588,16 @@ async fn passwords_are_changed_by_owners_reset_by_admins_and_tokens_revoked_with
         server.post_json("/api/v1/tokens", json!({"username": "erin", "label": "historian"})).await;
     let id = created.json()["id"].as_u64().unwrap();
     let token = created.json()["token"].as_str().unwrap().to_string();
+    let unused = server.get("/api/v1/tokens").await.json();
+    assert_eq!(unused[0]["last_used_at"], serde_json::Value::Null, "never used: {unused}");
+    let before = crate::times::now();
     assert_eq!(call(server.addr, "GET", "/api/v1/me", Some(&token), None).await.status, 200);
     let listed = server.get("/api/v1/tokens").await.json();
     assert_eq!(listed[0]["id"].as_u64(), Some(id));
     assert_eq!(listed[0]["revoked"], false);
+    let last_used = server.engine.reader().unwrap().api_tokens().unwrap()[0].last_used;
+    assert!(last_used.is_some_and(|at| at >= before), "{last_used:?}");
+    assert!(listed[0]["last_used_at"].as_str().is_some_and(|t| t.ends_with('Z')), "{listed}");
     assert!(!listed.to_string().contains(&token), "no token values in the list: {listed}");
     let path = format!("/api/v1/tokens/{id}/revoke");
     let revoked = server.post_json(&path, json!({"comment": "historian retired"})).await;
