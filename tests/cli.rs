@@ -968,14 +968,41 @@ fn user_add_list_and_audit_verify() {
     assert!(!list.stdout.contains("carol"));
     assert!(!list.stdout.contains("argon2"), "no hashes printed: {}", list.stdout);
 
+    // A new password at the machine: weak ones and unknown names refused, nothing recorded.
+    let passwd = |name: &str, password: &str| {
+        faultline_with_input(&["user", "passwd", name, "--data-dir", data], password)
+    };
+    for (name, password, expected) in [
+        ("bob", "short\n", "at least 12 characters"),
+        ("nobody", "another-long-secret\n", "no user nobody"),
+    ] {
+        let run = passwd(name, password);
+        assert_eq!(run.code, Some(1), "{run:#?}");
+        assert_mentions(&run.stderr, &[expected]);
+    }
+    let before = faultline_store::Store::open(Path::new(data)).unwrap().user("bob").unwrap();
+    let run = passwd("bob", "new-tidal-kettle-orbit\n");
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert_mentions(&run.stdout, &["password of bob changed", "sessions have ended"]);
+    let store = faultline_store::Store::open(Path::new(data)).unwrap();
+    let after = store.user("bob").unwrap().unwrap();
+    assert_ne!(after.password_hash, before.unwrap().password_hash);
+    assert!(faultline_auth::verify_password("new-tidal-kettle-orbit", Some(&after.password_hash)));
+    let events = store.events(10, None).unwrap();
+    let reset = &events.iter().find(|(_, e)| e.action == "user.password.reset").unwrap().1;
+    assert_eq!(reset.target, "user/bob");
+    assert!(reset.actor.starts_with("cli:"), "{reset:?}");
+    assert_eq!(reset.reason.as_deref(), Some("faultline user passwd"));
+    drop(store);
+
     let verify = succeeds(["audit", "verify", "--data-dir", data]);
-    assert_mentions(&verify.stdout, &["audit trail intact: 2 records verified", "audit.head"]);
+    assert_mentions(&verify.stdout, &["audit trail intact: 3 records verified", "audit.head"]);
 
     // Someone cuts records off the end and leaves the anchor: detected, named.
     let anchor = dir.path().join("data").join("audit.head");
-    fs::write(&anchor, format!("faultline-audit-head v1 id=5 hash={}\n", "0".repeat(64))).unwrap();
+    fs::write(&anchor, format!("faultline-audit-head v1 id=6 hash={}\n", "0".repeat(64))).unwrap();
     let error = fails(["audit", "verify", "--data-dir", data]);
-    assert_mentions(&error, &["first bad record 3", "cut off after record 2"]);
+    assert_mentions(&error, &["first bad record 4", "cut off after record 3"]);
     // The anchor removed as well: still not intact.
     fs::remove_file(&anchor).unwrap();
     let error = fails(["audit", "verify", "--data-dir", data]);

@@ -51,6 +51,9 @@ pub enum UserCommand {
     Add(UserAddArgs),
     /// List the users and their roles.
     List(StoreArgs),
+    /// Set a new password for a user, at the machine (for the day nobody can log in as an
+    /// admin). Every session of the user ends; read like `add` (standard input or prompts).
+    Passwd(UserPasswdArgs),
 }
 
 /// `faultline audit ...`.
@@ -97,6 +100,25 @@ pub struct UserAddArgs {
     /// Role.
     #[arg(long, value_enum)]
     pub role: RoleArg,
+    /// The store.
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// `faultline user passwd`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  faultline user passwd alice --data-dir /var/lib/faultline\n  \
+printf '%s\\n' \"$PASSWORD\" | faultline user passwd alice --config serve.toml --comment 'lost badge'\n\n\
+Audited as user.password.reset (actor cli:<operating-system user>). A login lockout already \
+counted for the name stays until its failures leave the window."
+)]
+pub struct UserPasswdArgs {
+    /// The user name.
+    pub name: String,
+    /// Why, for the audit record.
+    #[arg(long, default_value = "faultline user passwd")]
+    pub comment: String,
     /// The store.
     #[command(flatten)]
     pub store: StoreArgs,

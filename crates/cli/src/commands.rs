@@ -35,6 +35,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Probe(ProbeCommand::Hsms(args)) => runtime()?.block_on(probe::hsms(&args)),
         Command::User(UserCommand::Add(args)) => users::add(&args),
         Command::User(UserCommand::List(args)) => users::list(&args),
+        Command::User(UserCommand::Passwd(args)) => users::passwd(&args),
         Command::Audit(AuditCommand::Verify(args)) => audit::verify(&args),
     }
 }

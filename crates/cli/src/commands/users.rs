@@ -1,6 +1,7 @@
-//! `faultline user add NAME --role ROLE` and `faultline user list`: accounts managed at the
-//! machine, where the store is. This is how the first admin is created: there is no default
-//! password, and the API's user routes need an admin to call them.
+//! `faultline user add NAME --role ROLE`, `faultline user list` and `faultline user passwd
+//! NAME`: accounts managed at the machine, where the store is. This is how the first admin is
+//! created (there is no default password, and the API's user routes need an admin to call
+//! them), and how an admin who lost their password gets back in.
 //!
 //! The password never appears in argv (where `ps` would show it): it is read from standard
 //! input when that is not a terminal (one line, for scripts), else prompted twice without echo.
@@ -15,7 +16,7 @@ use faultline_pipeline::{Config, SecurityConfig};
 use faultline_store::{Event, Store, User};
 use faultline_types::Timestamp;
 
-use crate::args::{RoleArg, StoreArgs, UserAddArgs};
+use crate::args::{RoleArg, StoreArgs, UserAddArgs, UserPasswdArgs};
 
 /// The data directory and security settings a command works on.
 pub(super) fn store_target(args: &StoreArgs) -> anyhow::Result<(PathBuf, SecurityConfig)> {
@@ -73,6 +74,37 @@ pub fn add(args: &UserAddArgs) -> anyhow::Result<()> {
     event.reason = Some("faultline user add".into());
     store.add_user(&user, &event).with_context(|| format!("cannot add user {}", args.name))?;
     println!("user {} created with role {role} in {}", args.name, data_dir.display());
+    Ok(())
+}
+
+/// `faultline user passwd`: a new password set at the machine, as an administrator's reset
+/// through the API would (every session of the user ends; API tokens stay).
+pub fn passwd(args: &UserPasswdArgs) -> anyhow::Result<()> {
+    let (data_dir, security) = store_target(&args.store)?;
+    let comment = args.comment.trim();
+    if comment.is_empty() {
+        bail!("--comment must not be empty: it is the audit record's reason");
+    }
+    let mut store = Store::open(&data_dir)?;
+    if store.user(&args.name)?.is_none() {
+        bail!("no user {} in {} (faultline user list shows them)", args.name, data_dir.display());
+    }
+    let password = read_password(&args.name)?;
+    check_password(&args.name, &password, security.min_password_length)
+        .map_err(anyhow::Error::msg)?;
+    let hash = hash_password(&password)?;
+    let mut event =
+        Event::new(now(), actor(), "user.password.reset", format!("user/{}", args.name));
+    event.new_value = Some("password set at the machine; all sessions ended".into());
+    event.reason = Some(comment.to_string());
+    store
+        .set_password(&args.name, &hash, None, &event)
+        .with_context(|| format!("cannot set the password of {}", args.name))?;
+    println!(
+        "password of {} changed in {}; their sessions have ended",
+        args.name,
+        data_dir.display()
+    );
     Ok(())
 }
 
