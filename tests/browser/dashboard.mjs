@@ -6,8 +6,9 @@
 // Environment: FAULTLINE_BIN (default target/release/faultline), BROWSER_TEST_OUT (screenshots,
 // default target/browser-test), BROWSER_TEST_TIMEOUT_S (alarm wait, default 120).
 //
-// It logs in, watches a control chart update live, acknowledges an alarm, switches to Korean
-// and saves screenshots. It installs nothing: scripts/test installs chromium and runs `npm ci`.
+// It logs in, watches a control chart update live, acknowledges and shelves alarms, switches to
+// Korean, uploads, signs and refits models, verifies the audit trail, revokes an API token on
+// the Access page, changes the password and saves screenshots. It installs nothing: scripts/test installs chromium and runs `npm ci`.
 // The last line has cargo's `test result:` shape so that scripts/test's totals count it.
 import { chromium } from 'playwright-core';
 import { spawn } from 'node:child_process';
@@ -295,6 +296,37 @@ async function drive(base, creds, dataDir) {
       const verify = await page.locator('[data-testid=audit-verify]').innerText();
       log(`audit verification shows: ${verify}`);
       if (!(await page.locator('.verify-ok').count())) throw new Error(`audit chain not verified: ${verify}`);
+    });
+
+    await check('see API tokens with their last use and revoke one', page, async () => {
+      // A machine's token, created and used once through the API (as a script would).
+      const made = await page.evaluate(async () => {
+        const headers = { 'Content-Type': 'application/json', 'X-Requested-With': 'faultline' };
+        const created = await fetch('/api/v1/tokens', {
+          method: 'POST', headers, credentials: 'same-origin', body: JSON.stringify({ label: 'historian' }),
+        });
+        const token = await created.json();
+        const used = await fetch('/api/v1/assets', { headers: { Authorization: `Bearer ${token.token}` } });
+        return { id: token.id, value: token.token, status: created.status, used: used.status };
+      });
+      if (made.status !== 201 || made.used !== 200) throw new Error(`token set-up: ${JSON.stringify(made)}`);
+      await page.goto(`${base}/#/access`);
+      const row = page.locator(`[data-testid=access-tokens] tr[data-token="${made.id}"]`);
+      await row.waitFor({ timeout: 10_000 });
+      const cells = await row.locator('td').allInnerTexts();
+      if (cells[1] !== 'historian' || /not used/.test(cells[6])) throw new Error(`token row: ${cells.join(' | ')}`);
+      if (!(await page.locator('[data-testid=access-users] tr', { hasText: 'demo-admin' }).count())) {
+        throw new Error('demo-admin is not in the users table');
+      }
+      await row.locator('button').click();
+      await page.locator('dialog textarea[name=comment]').fill('historian replaced');
+      await page.screenshot({ path: path.join(out, '13b-access-revoke.png') });
+      await page.locator('dialog button[type=submit]').click();
+      await row.locator('td', { hasText: 'Revoked' }).waitFor({ timeout: 10_000 });
+      const after = await page.evaluate(async (value) =>
+        (await fetch('/api/v1/assets', { headers: { Authorization: `Bearer ${value}` } })).status, made.value);
+      if (after !== 401) throw new Error(`the revoked token still answers ${after}`);
+      log(`token ${made.id} (historian) revoked from the Access page; it now gets ${after}`);
     });
 
     await check('change the password (a wrong current one is refused in the dialog)', page, async () => {

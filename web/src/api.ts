@@ -40,6 +40,11 @@ export interface AuditRecord {
 }
 export interface AuditVerify { ok: boolean; records: number; first_bad: number | null; detail: string | null }
 export interface Me { username: string; role: string; permissions: string[] }
+export interface UserInfo { username: string; role: string; disabled: boolean; created_at: string; created_at_ns: number }
+export interface TokenInfo {
+  id: number; username: string; role: string; label: string; created_at: string;
+  expires_at: string | null; revoked: boolean; last_used_at: string | null;
+}
 
 /** A failed request: the HTTP status and the server's `{error, detail}`. */
 export class HttpError extends Error {
@@ -153,4 +158,8 @@ export const api = {
       `/api/v1/audit?limit=${limit}${before !== undefined ? `&before=${before}` : ''}`,
     ),
   auditVerify: () => request<AuditVerify>('GET', '/api/v1/audit/verify'),
+  users: () => request<UserInfo[]>('GET', '/api/v1/users'),
+  tokens: () => request<TokenInfo[]>('GET', '/api/v1/tokens'),
+  revokeToken: (id: number, comment: string) =>
+    request<TokenInfo>('POST', `/api/v1/tokens/${id}/revoke`, { comment }),
 };

@@ -9,6 +9,7 @@ import { fill, h } from './dom';
 import { LANGS, lang, onLangChange, setLang, t, type Lang } from './i18n';
 import { Live, type LinkState } from './live';
 import { debounce, errorText, openDialog, roleName, toast } from './ui';
+import { accessView } from './views/access';
 import { alarmsView } from './views/alarms';
 import { assetView } from './views/asset';
 import { auditView } from './views/audit';
@@ -28,6 +29,7 @@ const ROUTES: { path: string; view: View; nav?: string; needs?: string }[] = [
   { path: 'alarms', view: alarmsView, nav: 'nav.alarms' },
   { path: 'models', view: modelsView, nav: 'nav.models' },
   { path: 'audit', view: auditView, nav: 'nav.audit', needs: 'audit.read' },
+  { path: 'access', view: accessView, nav: 'nav.access', needs: 'user.manage' },
 ];
 
 const app = document.getElementById('app') as HTMLElement;

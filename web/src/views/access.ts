@@ -1,0 +1,79 @@
+// Access (administrators): who can use this server — the user accounts, and the API tokens
+// machines and scripts use, with when each token was last used, so that idle ones can be
+// revoked. Users are created and changed with the API or `faultline user`; a token is revoked
+// here with a reason that goes to the audit trail.
+import { api, type TokenInfo, type UserInfo } from '../api';
+import { fill, h } from '../dom';
+import { dateTime } from '../format';
+import { t } from '../i18n';
+import type { Ctx } from '../main';
+import { errorText, openDialog, roleName, toast } from '../ui';
+
+export function accessView(root: HTMLElement, _ctx: Ctx): () => void {
+  const users = h('tbody', { 'data-testid': 'access-users' });
+  const tokens = h('tbody', { 'data-testid': 'access-tokens' });
+  const status = h('p', { class: 'small muted', role: 'status' });
+  const head = (cols: string[]) => h('thead', null, h('tr', null, cols.map((c) => h('th', { scope: 'col' }, c))));
+  fill(root,
+    h('div', { class: 'page-head' },
+      h('div', { class: 'title-row' }, h('h1', null, t('access.title')), h('span', { class: 'grow' }),
+        h('button', { type: 'button', class: 'btn', onclick: () => void load() }, t('access.refresh'))),
+      h('p', { class: 'muted' }, t('access.subtitle'))),
+    status,
+    h('h2', null, t('access.users')),
+    h('div', { class: 'table-wrap' }, h('table', { class: 'table' },
+      head([t('access.user'), t('access.role'), t('access.status'), t('access.created')]), users)),
+    h('h2', null, t('access.tokens')),
+    h('p', { class: 'small muted' }, t('access.tokensHint')),
+    h('div', { class: 'table-wrap' }, h('table', { class: 'table' },
+      head([t('access.id'), t('access.label'), t('access.user'), t('access.role'), t('access.created'),
+        t('access.expires'), t('access.lastUsed'), t('access.status'), '']), tokens)));
+
+  const userRow = (u: UserInfo) => h('tr', null,
+    h('td', null, h('strong', null, u.username)),
+    h('td', null, roleName(u.role)),
+    h('td', null, u.disabled ? h('span', { class: 'muted' }, t('access.disabled')) : t('access.active')),
+    h('td', { class: 'nowrap' }, dateTime(u.created_at_ns)));
+
+  const tokenRow = (k: TokenInfo) => h('tr', { 'data-token': String(k.id) },
+    h('td', { class: 'num' }, String(k.id)),
+    h('td', null, k.label),
+    h('td', null, k.username),
+    h('td', null, roleName(k.role)),
+    h('td', { class: 'nowrap' }, dateTime(k.created_at)),
+    h('td', { class: 'nowrap' }, k.expires_at ? dateTime(k.expires_at) : t('access.never')),
+    h('td', { class: 'nowrap' }, k.last_used_at ? dateTime(k.last_used_at) : h('span', { class: 'muted' }, t('access.unused'))),
+    h('td', null, k.revoked ? h('span', { class: 'muted' }, t('access.revoked')) : t('access.active')),
+    h('td', null, k.revoked ? null
+      : h('button', { type: 'button', class: 'btn btn-danger', onclick: () => revokeDialog(k) }, t('access.revoke'))));
+
+  function revokeDialog(k: TokenInfo): void {
+    openDialog({
+      title: t('access.revokeTitle', { id: k.id, label: k.label }),
+      intro: [h('p', null, t('access.revokeIntro', { user: k.username }))],
+      fields: [{ name: 'comment', label: t('access.comment'), type: 'textarea', required: true }],
+      submit: t('access.revokeConfirm'),
+      danger: true,
+      onSubmit: async (v) => {
+        await api.revokeToken(k.id, v.comment);
+        toast(t('access.revokedToast', { id: k.id }));
+        void load();
+      },
+    });
+  }
+
+  async function load(): Promise<void> {
+    try {
+      const [u, k] = await Promise.all([api.users(), api.tokens()]);
+      users.replaceChildren(...u.map(userRow));
+      tokens.replaceChildren(...(k.length ? k.map(tokenRow)
+        : [h('tr', null, h('td', { colspan: 9, class: 'muted' }, t('access.noTokens')))]));
+      status.textContent = t('access.counts', { users: u.length, tokens: k.filter((x) => !x.revoked).length });
+    } catch (e) {
+      status.textContent = errorText(e);
+    }
+  }
+
+  void load();
+  return () => {};
+}
