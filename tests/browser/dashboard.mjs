@@ -298,35 +298,43 @@ async function drive(base, creds, dataDir) {
       if (!(await page.locator('.verify-ok').count())) throw new Error(`audit chain not verified: ${verify}`);
     });
 
-    await check('see API tokens with their last use and revoke one', page, async () => {
-      // A machine's token, created and used once through the API (as a script would).
-      const made = await page.evaluate(async () => {
-        const headers = { 'Content-Type': 'application/json', 'X-Requested-With': 'faultline' };
-        const created = await fetch('/api/v1/tokens', {
-          method: 'POST', headers, credentials: 'same-origin', body: JSON.stringify({ label: 'historian' }),
-        });
-        const token = await created.json();
-        const used = await fetch('/api/v1/assets', { headers: { Authorization: `Bearer ${token.token}` } });
-        return { id: token.id, value: token.token, status: created.status, used: used.status };
-      });
-      if (made.status !== 201 || made.used !== 200) throw new Error(`token set-up: ${JSON.stringify(made)}`);
+    await check('create an API token, see its last use, revoke it', page, async () => {
       await page.goto(`${base}/#/access`);
-      const row = page.locator(`[data-testid=access-tokens] tr[data-token="${made.id}"]`);
-      await row.waitFor({ timeout: 10_000 });
+      await page.locator('[data-testid=access-users] tr', { hasText: 'demo-admin' }).waitFor({ timeout: 10_000 });
+      await page.locator('[data-testid=new-token]').click();
+      await page.locator('dialog input[name=label]').fill('historian');
+      await page.locator('dialog select[name=role]').selectOption('viewer');
+      await page.locator('dialog input[name=days]').fill('30');
+      await page.locator('dialog button[type=submit]').click();
+      const valueBox = page.locator('[data-testid=token-value]');
+      await valueBox.waitFor({ timeout: 10_000 });
+      const value = await valueBox.inputValue();
+      if (!/^[0-9a-f]{64}$/.test(value)) throw new Error(`the token shown is ${value}`);
+      await page.screenshot({ path: path.join(out, '13b-access-new-token.png') });
+      await page.locator('dialog button[type=submit]').click();
+      // A machine uses it once (as a script would), then the page shows when.
+      const used = await page.evaluate(async (token) =>
+        (await fetch('/api/v1/assets', { headers: { Authorization: `Bearer ${token}` } })).status, value);
+      if (used !== 200) throw new Error(`the new token answers ${used}`);
+      await page.locator('button', { hasText: 'Refresh' }).click();
+      const row = page.locator('[data-testid=access-tokens] tr', { hasText: 'historian' });
+      await row.locator('td', { hasText: 'active' }).waitFor({ timeout: 10_000 });
+      await page.waitForFunction(() => {
+        const cells = [...document.querySelectorAll('[data-testid=access-tokens] tr')]
+          .find((tr) => tr.textContent.includes('historian'))?.querySelectorAll('td');
+        return cells && !/not used/.test(cells[6].textContent);
+      }, null, { timeout: 10_000 });
       const cells = await row.locator('td').allInnerTexts();
-      if (cells[1] !== 'historian' || /not used/.test(cells[6])) throw new Error(`token row: ${cells.join(' | ')}`);
-      if (!(await page.locator('[data-testid=access-users] tr', { hasText: 'demo-admin' }).count())) {
-        throw new Error('demo-admin is not in the users table');
-      }
+      if (cells[3] !== 'Viewer' || cells[5] === 'never') throw new Error(`token row: ${cells.join(' | ')}`);
       await row.locator('button').click();
       await page.locator('dialog textarea[name=comment]').fill('historian replaced');
-      await page.screenshot({ path: path.join(out, '13b-access-revoke.png') });
+      await page.screenshot({ path: path.join(out, '13c-access-revoke.png') });
       await page.locator('dialog button[type=submit]').click();
       await row.locator('td', { hasText: 'Revoked' }).waitFor({ timeout: 10_000 });
-      const after = await page.evaluate(async (value) =>
-        (await fetch('/api/v1/assets', { headers: { Authorization: `Bearer ${value}` } })).status, made.value);
+      const after = await page.evaluate(async (token) =>
+        (await fetch('/api/v1/assets', { headers: { Authorization: `Bearer ${token}` } })).status, value);
       if (after !== 401) throw new Error(`the revoked token still answers ${after}`);
-      log(`token ${made.id} (historian) revoked from the Access page; it now gets ${after}`);
+      log(`token "historian" (viewer, 30 days) created on the Access page, used (last use ${cells[6]}), revoked: now ${after}`);
     });
 
     await check('change the password (a wrong current one is refused in the dialog)', page, async () => {

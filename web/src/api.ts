@@ -160,6 +160,8 @@ export const api = {
   auditVerify: () => request<AuditVerify>('GET', '/api/v1/audit/verify'),
   users: () => request<UserInfo[]>('GET', '/api/v1/users'),
   tokens: () => request<TokenInfo[]>('GET', '/api/v1/tokens'),
+  createToken: (body: { label: string; username?: string; role?: string; expires_days?: number }) =>
+    request<TokenInfo & { token: string }>('POST', '/api/v1/tokens', body),
   revokeToken: (id: number, comment: string) =>
     request<TokenInfo>('POST', `/api/v1/tokens/${id}/revoke`, { comment }),
 };

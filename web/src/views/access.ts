@@ -1,15 +1,15 @@
 // Access (administrators): who can use this server — the user accounts, and the API tokens
 // machines and scripts use, with when each token was last used, so that idle ones can be
-// revoked. Users are created and changed with the API or `faultline user`; a token is revoked
-// here with a reason that goes to the audit trail.
+// revoked. Users are created and changed with the API or `faultline user`; tokens are created
+// here (the value shown once) and revoked with a reason that goes to the audit trail.
 import { api, type TokenInfo, type UserInfo } from '../api';
 import { fill, h } from '../dom';
 import { dateTime } from '../format';
 import { t } from '../i18n';
 import type { Ctx } from '../main';
-import { errorText, openDialog, roleName, toast } from '../ui';
+import { ROLES, errorText, openDialog, roleName, toast } from '../ui';
 
-export function accessView(root: HTMLElement, _ctx: Ctx): () => void {
+export function accessView(root: HTMLElement, ctx: Ctx): () => void {
   const users = h('tbody', { 'data-testid': 'access-users' });
   const tokens = h('tbody', { 'data-testid': 'access-tokens' });
   const status = h('p', { class: 'small muted', role: 'status' });
@@ -17,6 +17,7 @@ export function accessView(root: HTMLElement, _ctx: Ctx): () => void {
   fill(root,
     h('div', { class: 'page-head' },
       h('div', { class: 'title-row' }, h('h1', null, t('access.title')), h('span', { class: 'grow' }),
+        h('button', { type: 'button', class: 'btn', 'data-testid': 'new-token', onclick: () => newTokenDialog() }, t('access.newToken')),
         h('button', { type: 'button', class: 'btn', onclick: () => void load() }, t('access.refresh'))),
       h('p', { class: 'muted' }, t('access.subtitle'))),
     status,
@@ -62,9 +63,50 @@ export function accessView(root: HTMLElement, _ctx: Ctx): () => void {
     });
   }
 
+  let known: UserInfo[] = [];
+
+  function newTokenDialog(): void {
+    const active = known.filter((u) => !u.disabled);
+    openDialog({
+      title: t('access.newTokenTitle'),
+      intro: [h('p', { class: 'small' }, t('access.newTokenIntro'))],
+      fields: [
+        { name: 'label', label: t('access.label'), required: true, hint: t('access.labelHint') },
+        { name: 'username', label: t('access.user'), type: 'select', options: active.map((u) => ({ value: u.username, label: u.username })), value: ctx.me.username },
+        { name: 'role', label: t('access.role'), type: 'select', options: ROLES.map((r) => ({ value: r, label: roleName(r) })), value: 'viewer', hint: t('access.roleHint') },
+        { name: 'days', label: t('access.days'), type: 'number', min: 1, max: 3650, hint: t('access.daysHint') },
+      ],
+      submit: t('access.create'),
+      onSubmit: async (v) => {
+        const made = await api.createToken({
+          label: v.label,
+          ...(v.username ? { username: v.username } : {}),
+          role: v.role,
+          ...(v.days ? { expires_days: Number(v.days) } : {}),
+        });
+        void load();
+        showToken(made.id, made.label, made.token);
+      },
+    });
+  }
+
+  /** The new token's value, shown this once. */
+  function showToken(id: number, label: string, token: string): void {
+    const value = h('input', { class: 'token-value', type: 'text', readonly: true, value: token, 'data-testid': 'token-value', 'aria-label': t('access.tokenValue') });
+    openDialog({
+      title: t('access.tokenTitle', { id, label }),
+      intro: [h('p', null, t('access.tokenOnce')), value],
+      fields: [],
+      submit: t('access.done'),
+      onSubmit: async () => {},
+    });
+    value.select();
+  }
+
   async function load(): Promise<void> {
     try {
       const [u, k] = await Promise.all([api.users(), api.tokens()]);
+      known = u;
       users.replaceChildren(...u.map(userRow));
       tokens.replaceChildren(...(k.length ? k.map(tokenRow)
         : [h('tr', null, h('td', { colspan: 9, class: 'muted' }, t('access.noTokens')))]));
