@@ -487,9 +487,21 @@ pub(crate) async fn record_unrecorded(state: &ApiState) {
     }
 }
 
-/// The client's address (the TCP peer), when the server was started with it.
+/// The client's address (the TCP peer), when the server was started with it, as the refusal
+/// throttle counts it: an IPv4-mapped IPv6 address as IPv4, any other IPv6 address as its /64
+/// (one host usually holds a whole /64, so counting single IPv6 addresses would let it rotate).
 pub(crate) fn client_addr(extensions: &Extensions) -> Option<IpAddr> {
-    extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip())
+    extensions.get::<ConnectInfo<SocketAddr>>().map(|info| client_key(info.0.ip()))
+}
+
+fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6((u128::from(v6) & !((1u128 << 64) - 1)).into()),
+        },
+    }
 }
 
 /// The client's address as an extractor (`None` when the server runs without peer addresses,
@@ -572,6 +584,17 @@ pub(crate) fn printable(text: &str, max: usize) -> String {
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
+
+    #[test]
+    fn the_throttle_counts_ipv4_as_is_and_ipv6_by_its_64_prefix() {
+        let key = |text: &str| client_key(text.parse().unwrap()).to_string();
+        assert_eq!(key("192.0.2.7"), "192.0.2.7");
+        assert_eq!(key("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(key("2001:db8:1:2:aaaa:bbbb:cccc:dddd"), "2001:db8:1:2::");
+        assert_eq!(key("2001:db8:1:2::1"), key("2001:db8:1:2:ffff::9"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("::1"), "::");
+    }
 
     #[test]
     fn session_cookies_are_found_among_others() {
