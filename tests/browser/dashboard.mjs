@@ -7,8 +7,8 @@
 // default target/browser-test), BROWSER_TEST_TIMEOUT_S (alarm wait, default 120).
 //
 // It logs in, watches a control chart update live, acknowledges and shelves alarms, switches to
-// Korean, uploads, signs and refits models, verifies the audit trail, revokes an API token on
-// the Access page, changes the password and saves screenshots. It installs nothing: scripts/test installs chromium and runs `npm ci`.
+// Korean, uploads, signs and refits models, verifies the audit trail, manages a user and an API
+// token on the Access page, changes the password and saves screenshots. It installs nothing: scripts/test installs chromium and runs `npm ci`.
 // The last line has cargo's `test result:` shape so that scripts/test's totals count it.
 import { chromium } from 'playwright-core';
 import { spawn } from 'node:child_process';
@@ -335,6 +335,51 @@ async function drive(base, creds, dataDir) {
         (await fetch('/api/v1/assets', { headers: { Authorization: `Bearer ${token}` } })).status, value);
       if (after !== 401) throw new Error(`the revoked token still answers ${after}`);
       log(`token "historian" (viewer, 30 days) created on the Access page, used (last use ${cells[6]}), revoked: now ${after}`);
+    });
+
+    await check('add a user, change their role, reset their password, disable them', page, async () => {
+      await page.goto(`${base}/#/access`);
+      await page.locator('[data-testid=new-user]').click();
+      await page.locator('dialog input[name=username]').fill('ines');
+      await page.locator('dialog select[name=role]').selectOption('engineer');
+      await page.locator('dialog input[name=password]').fill('tidal-kettle-orbit-42');
+      await page.locator('dialog input[name=repeat]').fill('tidal-kettle-orbit-43');
+      await page.locator('dialog button[type=submit]').click();
+      await page.locator('dialog .form-error:not(:empty)').waitFor({ timeout: 10_000 });
+      await page.locator('dialog input[name=repeat]').fill('tidal-kettle-orbit-42');
+      await page.locator('dialog button[type=submit]').click();
+      const row = page.locator('[data-testid=access-users] tr[data-user=ines]');
+      await row.waitFor({ timeout: 10_000 });
+      const act = async (action, fill) => {
+        await row.locator(`button[data-action=${action}]`).click();
+        await fill();
+        await page.locator('dialog textarea[name=comment]').fill(`browser test: ${action}`);
+        await page.locator('dialog button[type=submit]').click();
+        await page.locator('dialog').waitFor({ state: 'detached', timeout: 10_000 });
+      };
+      await act('role', () => page.locator('dialog select[name=role]').selectOption('operator'));
+      await row.locator('td', { hasText: 'Operator' }).waitFor({ timeout: 10_000 });
+      await act('password', async () => {
+        await page.locator('dialog input[name=password]').fill('harbour-lantern-quiet-7');
+        await page.locator('dialog input[name=repeat]').fill('harbour-lantern-quiet-7');
+      });
+      await page.screenshot({ path: path.join(out, '13d-access-users.png') });
+      await act('disable', async () => {});
+      await row.locator('td', { hasText: 'disabled' }).waitFor({ timeout: 10_000 });
+      // What the server holds and what the trail says.
+      const seen = await page.evaluate(async () => {
+        const users = await (await fetch('/api/v1/users')).json();
+        const audit = await (await fetch('/api/v1/audit?limit=200')).json();
+        const records = Array.isArray(audit) ? audit : audit.records ?? audit.events ?? [];
+        return {
+          ines: users.find((u) => u.username === 'ines'),
+          actions: records.filter((r) => r.target === 'user/ines').map((r) => r.action),
+        };
+      });
+      const want = ['user.create', 'user.role', 'user.password.reset', 'user.disable'];
+      if (seen.ines?.role !== 'operator' || !seen.ines?.disabled) throw new Error(`ines: ${JSON.stringify(seen.ines)}`);
+      if (!want.every((a) => seen.actions.includes(a))) throw new Error(`audit for ines: ${seen.actions}`);
+      log(`ines created, made operator, password reset, disabled; audited: ${seen.actions.join(', ')}`);
     });
 
     await check('change the password (a wrong current one is refused in the dialog)', page, async () => {

@@ -160,6 +160,14 @@ export const api = {
   auditVerify: () => request<AuditVerify>('GET', '/api/v1/audit/verify'),
   users: () => request<UserInfo[]>('GET', '/api/v1/users'),
   tokens: () => request<TokenInfo[]>('GET', '/api/v1/tokens'),
+  createUser: (username: string, role: string, password: string) =>
+    request<UserInfo>('POST', '/api/v1/users', { username, role, password }),
+  setRole: (username: string, role: string, comment: string) =>
+    request<UserInfo>('POST', `/api/v1/users/${enc(username)}/role`, { role, comment }),
+  disableUser: (username: string, comment: string) =>
+    request<UserInfo>('POST', `/api/v1/users/${enc(username)}/disable`, { comment }),
+  resetPassword: (username: string, password: string, comment: string) =>
+    request<UserInfo>('POST', `/api/v1/users/${enc(username)}/password`, { password, comment }),
   createToken: (body: { label: string; username?: string; role?: string; expires_days?: number }) =>
     request<TokenInfo & { token: string }>('POST', '/api/v1/tokens', body),
   revokeToken: (id: number, comment: string) =>

@@ -54,7 +54,7 @@ export function errorText(error: unknown): string {
       default: return t('error.server', { status: error.status, detail: error.detail });
     }
   }
-  return String(error);
+  return error instanceof Error ? error.message : String(error);
 }
 
 let toasts: HTMLElement | null = null;
