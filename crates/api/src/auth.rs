@@ -39,7 +39,7 @@ use faultline_types::Timestamp;
 use sha2::{Digest, Sha256};
 
 use crate::routes::Access;
-use crate::throttle::{Verdict, client_target};
+use crate::throttle::{Unrecorded, Verdict, client_target};
 use crate::{ApiError, ApiState, times};
 
 /// The session cookie's name.
@@ -449,42 +449,43 @@ pub(crate) async fn count_recorded_refusal(
 }
 
 /// Writes one `access.unrecorded` record for each ended throttling window that counted
-/// refusals without recording them. A failure to write is left for the next call: the windows
-/// are taken only after they are recorded.
+/// refusals without recording them. Reports whose record could not be written go back to the
+/// throttle and are tried again at the next call (each record is its own transaction, so the
+/// ones written are not written twice); the request itself goes on either way.
 pub(crate) async fn record_unrecorded(state: &ApiState) {
     let finished = state.throttle().take_finished(Instant::now(), times::now());
     if finished.is_empty() {
         return;
     }
-    let events: Vec<Event> = finished
-        .iter()
-        .map(|window| {
-            let mut event = Event::new(
-                times::now(),
-                "system",
-                "access.unrecorded",
-                client_target(window.client),
-            );
-            event.new_value = Some(window.count.to_string());
-            event.reason = Some(format!(
-                "{} refusals from {} between {} and {} were answered 429 (throttled) without a \
-                 record each",
-                window.count,
-                client_target(window.client),
-                times::rfc3339(window.from),
-                times::rfc3339(window.to)
-            ));
-            event
-        })
-        .collect();
+    let reports = finished.clone();
     let written = state
         .write(move |store| {
-            events.iter().try_for_each(|event| store.append_event(event).map(|_| ()))
+            // How many were written before the first failure.
+            Ok(reports
+                .iter()
+                .take_while(|r| store.append_event(&unrecorded_event(r)).is_ok())
+                .count())
         })
-        .await;
-    if written.is_err() {
-        state.throttle().put_back(finished);
+        .await
+        .unwrap_or(0);
+    let unwritten: Vec<Unrecorded> = finished.into_iter().skip(written).collect();
+    if !unwritten.is_empty() {
+        state.throttle().put_back(unwritten);
     }
+}
+
+fn unrecorded_event(report: &Unrecorded) -> Event {
+    let client = client_target(report.client);
+    let mut event = Event::new(times::now(), "system", "access.unrecorded", client.clone());
+    event.new_value = Some(report.count.to_string());
+    event.reason = Some(format!(
+        "{} refusals from {client} between {} and {} were answered 429 (throttled) without a \
+         record each",
+        report.count,
+        times::rfc3339(report.from),
+        times::rfc3339(report.to)
+    ));
+    event
 }
 
 /// The client's address (the TCP peer), when the server was started with it, as the refusal

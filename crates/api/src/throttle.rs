@@ -170,19 +170,28 @@ impl Throttle {
         }
     }
 
-    /// Seconds until `client` may be refused with a record again, if it is throttled now.
-    pub(crate) fn throttled(&self, client: Option<IpAddr>, now: Instant) -> Option<u64> {
+    /// For a request refused only because its address is throttled (a login, which must not
+    /// reach the password check): if `client` is throttled now, counts the refusal as
+    /// unrecorded and returns the seconds until its window ends; else changes nothing. Check
+    /// and count are one step, so a window that ends in between cannot turn the request into
+    /// a refusal nobody counted.
+    pub(crate) fn refuse_if_throttled(&self, client: Option<IpAddr>, now: Instant) -> Option<u64> {
         if self.max_per_minute == 0 {
             return None;
         }
-        let windows = self.windows.lock().ok()?;
-        let open = &windows.open;
+        let mut windows = self.windows.lock().ok()?;
+        let open = &mut windows.open;
         // An address beyond the table's size is judged by the shared window.
-        let window = open
-            .get(&client)
-            .or_else(|| if open.len() >= MAX_CLIENTS { open.get(&None) } else { None })?;
-        (window.refusals > self.max_per_minute && !window.ended(now))
-            .then(|| retry_after(window.started, now))
+        let key =
+            if open.len() >= MAX_CLIENTS && !open.contains_key(&client) { None } else { client };
+        let window = open.get_mut(&key)?;
+        if window.refusals <= self.max_per_minute || window.ended(now) {
+            return None;
+        }
+        window.refusals += 1;
+        window.unrecorded += 1;
+        self.unrecorded_total.fetch_add(1, Ordering::Relaxed);
+        Some(retry_after(window.started, now))
     }
 
     /// Takes the windows that have ended: forgets them, and returns those that counted
@@ -203,7 +212,7 @@ impl Throttle {
         std::mem::take(ended)
     }
 
-    /// Returns windows taken by [`Throttle::take_finished`] whose record could not be written,
+    /// Returns reports taken by [`Throttle::take_finished`] whose record could not be written,
     /// so the next call tries again.
     pub(crate) fn put_back(&self, finished: Vec<Unrecorded>) {
         if let Ok(mut windows) = self.windows.lock() {
@@ -251,18 +260,20 @@ mod tests {
         assert_eq!(throttle.unrecorded_total(), 2);
         // Another address has its own budget.
         assert_eq!(throttle.refusal(ip(2), t0, at), Verdict::Record);
-        assert_eq!(throttle.throttled(ip(1), t0 + Duration::from_secs(10)), Some(51));
-        assert_eq!(throttle.throttled(ip(2), t0), None);
+        // A login from the throttled address is refused and counted; the other is left alone.
+        assert_eq!(throttle.refuse_if_throttled(ip(1), t0 + Duration::from_secs(10)), Some(51));
+        assert_eq!(throttle.refuse_if_throttled(ip(2), t0), None);
+        assert_eq!(throttle.unrecorded_total(), 3);
         // Nothing to report while the window runs.
         assert!(throttle.take_finished(t0 + Duration::from_secs(59), at).is_empty());
         let end = t0 + WINDOW;
-        assert_eq!(throttle.throttled(ip(1), end), None);
+        assert_eq!(throttle.refuse_if_throttled(ip(1), end), None);
         let finished = throttle.take_finished(end, Timestamp::from_nanos(70_000_000_000));
         assert_eq!(
             finished,
             vec![Unrecorded {
                 client: ip(1),
-                count: 2,
+                count: 3,
                 from: at,
                 to: Timestamp::from_nanos(1_000 + 60_000_000_000),
             }]
@@ -315,9 +326,9 @@ mod tests {
         assert_eq!(throttle.recorded_refusal(ip(1), t0, at), Some(61));
         assert_eq!(throttle.recorded_refusal(ip(1), t0, at), None);
         assert_eq!(throttle.unrecorded_total(), 0);
-        assert_eq!(throttle.throttled(ip(1), t0), Some(61));
+        assert_eq!(throttle.refuse_if_throttled(ip(1), t0), Some(61));
         assert_eq!(throttle.refusal(ip(1), t0, at), Verdict::Count { retry_after: 61 });
-        assert_eq!(throttle.unrecorded_total(), 1);
+        assert_eq!(throttle.unrecorded_total(), 2);
     }
 
     #[test]
@@ -327,7 +338,7 @@ mod tests {
         for _ in 0..1_000 {
             assert_eq!(throttle.refusal(ip(1), t0, Timestamp::from_nanos(0)), Verdict::Record);
         }
-        assert_eq!(throttle.throttled(ip(1), t0), None);
+        assert_eq!(throttle.refuse_if_throttled(ip(1), t0), None);
     }
 
     #[test]
@@ -345,6 +356,9 @@ mod tests {
             throttle.refusal(Some(IpAddr::from([192, 168, 0, 2])), t0, at),
             Verdict::Throttle { retry_after: 61 }
         );
-        assert_eq!(throttle.throttled(Some(IpAddr::from([192, 168, 0, 3])), t0), Some(61));
+        assert_eq!(
+            throttle.refuse_if_throttled(Some(IpAddr::from([192, 168, 0, 3])), t0),
+            Some(61)
+        );
     }
 }

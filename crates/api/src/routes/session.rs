@@ -7,6 +7,8 @@
 //! ones and cost the same Argon2 verification, so neither the answer, the lockout nor the time
 //! taken tells whether a name exists.
 
+use std::time::Instant;
+
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -15,15 +17,12 @@ use faultline_auth::{Role, new_token, token_digest, verify_password};
 use faultline_store::{Event, Session};
 use faultline_types::Timestamp;
 
-use std::time::Instant;
-
 use crate::auth::{
     Caller, ClientAddr, SESSION_COOKIE, Via, count_recorded_refusal, permission_names, printable,
     record_unrecorded, session_cookie, throttled,
 };
 use crate::dto::{LoginBody, LoginDto, MeDto, PasswordChangeBody};
 use crate::extract::{JsonBody, RawBody};
-use crate::throttle::Verdict;
 use crate::times::{now, rfc3339};
 use crate::{ApiError, ApiState};
 
@@ -39,13 +38,8 @@ pub(super) async fn login(
     record_unrecorded(&state).await;
     // An address that has been refused too often may not try passwords until its minute ends;
     // the attempt is counted (and reported per minute), and costs no Argon2 verification.
-    if state.throttle().throttled(client, Instant::now()).is_some() {
-        return match state.throttle().refusal(client, Instant::now(), now()) {
-            Verdict::Count { retry_after } | Verdict::Throttle { retry_after } => {
-                Err(throttled(retry_after))
-            }
-            Verdict::Record => Err(bad_credentials()),
-        };
+    if let Some(retry_after) = state.throttle().refuse_if_throttled(client, Instant::now()) {
+        return Err(throttled(retry_after));
     }
     let at = now();
     // A body that is not `{username, password}` is a failed login, not a 400: the answer to
