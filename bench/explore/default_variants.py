@@ -1,7 +1,7 @@
 """Variants of the `default` detector, measured on TEP and SKAB under the bench protocols.
 
 A numpy re-implementation of `crates/detectors/src/ensemble.rs` (`DefaultModel`) that the
-third round of issue #3 used to try ideas before porting one to Rust: it reproduces the Rust
+third round of issue #3 used to try ideas before porting one to Rust (rounds 3 to 5): it reproduces the Rust
 `default` row of `faultline bench tep` and `bench skab` to the last printed digit (row
 `default` below), so a variant's figures here are what the Rust detector would give.
 
@@ -94,6 +94,14 @@ class Core:
         e = channel_ewma(z, c["channel_lambda"], self.cap_ch)
         sd_e = e.std(0)
         sd_e[sd_e == 0] = 1
+        if c.get("level_blocks"):  # round 5: widen by the level's wander between time blocks
+            k = c["level_blocks"]
+            spread = np.array([z[b].mean(0) for b in blocks(len(z), k)]).var(0, ddof=1)
+            if c.get("level_mode") == "batch":  # batch-means long-run sd, as an EWMA's sd
+                lam = c["channel_lambda"]
+                sd_e = np.maximum(sd_e, np.sqrt(lam / (2 - lam) * len(z) / k * spread))
+            else:  # block-mean variance beyond white noise's, added in quadrature
+                sd_e = np.sqrt(sd_e ** 2 + np.maximum(spread - k / len(z), 0))
         self.channel_sd = sd_e
         self.channel_norm = max(np.quantile(abs(e / sd_e).max(1), .99), 1e-12)
 
@@ -267,6 +275,11 @@ VARIANTS = [
     ("limit = mean + 1 sd of block quantiles", dict(spread_k=1.0)),
     ("exponential-tail limit, exceedance 0.01", dict(pot=0.01)),
     ("exp-tail 0.01, per-ch 0.2, T2/SPE 3 speeds", dict(FAST, pot=0.01)),
+    # round 5: each channel EWMA's normaliser widened by how far its level wanders between blocks
+    ("channel sd + level spread, 5 blocks", dict(level_blocks=5)),
+    ("channel sd + level spread, 10 blocks", dict(level_blocks=10)),
+    ("channel sd >= batch-means sd, 10 blocks", dict(level_blocks=10, level_mode="batch")),
+    ("the same on fast", dict(FAST, level_blocks=10, level_mode="batch")),
 ]
 
 
