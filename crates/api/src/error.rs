@@ -176,6 +176,7 @@ impl From<StoreError> for ApiError {
         match error {
             StoreError::NotFound { what, .. } => ApiError::NotFound(what),
             StoreError::Exists { what, .. } => ApiError::Conflict(format!("{what} exists already")),
+            StoreError::Conflict { what, .. } => ApiError::Conflict(what),
             other => ApiError::Store(other.to_string()),
         }
     }

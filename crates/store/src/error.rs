@@ -100,6 +100,15 @@ pub enum StoreError {
         /// What exists, for example `user alice`.
         what: String,
     },
+    /// The change would break a rule of the stored state, for example demoting or disabling the
+    /// last active admin.
+    #[error("{path}: {what}")]
+    Conflict {
+        /// The database file.
+        path: PathBuf,
+        /// Which rule, in words for the person who asked.
+        what: String,
+    },
     /// A referenced record does not exist, for example an unknown model version.
     #[error("{path}: {what} does not exist")]
     NotFound {

@@ -308,7 +308,8 @@ fn verify_chain(
             return Ok(report);
         }
         if let Some(signature) = &event.signature
-            && (signature.signer != event.actor || signature.meaning.trim().is_empty())
+            && (!signed_by_actor(&signature.signer, &event.actor)
+                || signature.meaning.trim().is_empty())
         {
             fail(
                 &mut report,
@@ -532,6 +533,17 @@ fn read_event(r: &Row<'_>) -> rusqlite::Result<(i64, Event)> {
     Ok((r.get(0)?, event))
 }
 
+/// Whether a signature's signer is the record's actor. Releases before stop 11 let an API
+/// token sign, recording the actor as `<signer>/token-<id>`: such records are the signer's own
+/// and still verify, though the API no longer accepts a token's signature.
+fn signed_by_actor(signer: &str, actor: &str) -> bool {
+    actor == signer
+        || actor
+            .strip_prefix(signer)
+            .and_then(|rest| rest.strip_prefix("/token-"))
+            .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -640,6 +652,32 @@ mod tests {
         let report = store.audit_report().unwrap();
         assert_eq!(report.first_bad, Some(4), "{report:?}");
         assert!(report.detail.unwrap().contains("model a v1"));
+    }
+
+    #[test]
+    fn a_signature_given_through_the_signers_token_by_an_older_release_still_verifies() {
+        for (signer, actor, ok) in [
+            ("alice", "alice", true),
+            ("alice", "alice/token-12", true),
+            ("alice", "alice/token-", false),
+            ("alice", "alice/token-1x", false),
+            ("alice", "alicia/token-1", false),
+            ("alice", "bob/token-1", false),
+            ("alice", "admin-token", false),
+        ] {
+            assert_eq!(signed_by_actor(signer, actor), ok, "{signer} as {actor}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let mut signed = event("model.activate");
+        signed.actor = "alice/token-3".into();
+        signed.signature = Some(Signature {
+            signer: "alice".into(),
+            signed_at: Timestamp::from_nanos(5),
+            meaning: "approved".into(),
+        });
+        store.append_event(&signed).unwrap();
+        assert!(store.audit_report().unwrap().ok());
     }
 
     #[test]

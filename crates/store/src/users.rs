@@ -135,6 +135,9 @@ impl Store {
         let err = sql(path, &what);
         let tx = write_tx(&mut self.conn, path, &what)?;
         require_user(&tx, path, name, &what)?;
+        if role != "admin" {
+            keep_an_active_admin(&tx, path, name, &what)?;
+        }
         insert_event(&tx, path, event, &what)?;
         tx.prepare_cached("UPDATE users SET role = ?2 WHERE name = ?1")
             .and_then(|mut s| s.execute(params![name, role]))
@@ -158,6 +161,7 @@ impl Store {
         let err = sql(path, &what);
         let tx = write_tx(&mut self.conn, path, &what)?;
         require_user(&tx, path, name, &what)?;
+        keep_an_active_admin(&tx, path, name, &what)?;
         insert_event(&tx, path, event, &what)?;
         for statement in [
             "UPDATE users SET disabled = 1 WHERE name = ?1",
@@ -361,6 +365,32 @@ impl Store {
     }
 }
 
+/// Refuses to take away the last active admin account (by a demotion or a disable of `name`):
+/// without one, only the break-glass admin token could manage users again. Checked inside the
+/// change's write transaction, so two changes at once cannot each see the other admin and both
+/// pass.
+fn keep_an_active_admin(
+    tx: &rusqlite::Transaction<'_>,
+    path: &std::path::Path,
+    name: &str,
+    what: &str,
+) -> Result<(), StoreError> {
+    let (is_active_admin, other_admins): (bool, i64) = tx
+        .prepare_cached(
+            "SELECT coalesce(sum(name = ?1), 0) > 0, coalesce(sum(name <> ?1), 0) FROM users \
+             WHERE role = 'admin' AND disabled = 0",
+        )
+        .and_then(|mut s| s.query_row([name], |r| Ok((r.get(0)?, r.get(1)?))))
+        .map_err(sql(path, what))?;
+    if is_active_admin && other_admins == 0 {
+        return Err(StoreError::Conflict {
+            path: path.to_path_buf(),
+            what: format!("`{name}` is the last active admin; make another admin first"),
+        });
+    }
+    Ok(())
+}
+
 fn require_user(
     tx: &rusqlite::Transaction<'_>,
     path: &std::path::Path,
@@ -404,6 +434,33 @@ fn read_token(r: &Row<'_>) -> rusqlite::Result<ApiToken> {
 mod tests {
     use super::*;
     use crate::testutil::*;
+
+    #[test]
+    fn the_last_active_admin_is_kept_whichever_handle_asks() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut a = Store::open(dir.path()).unwrap();
+        let mut b = Store::open(dir.path()).unwrap();
+        for name in ["ada", "bo"] {
+            a.add_user(&user(name, "admin"), &event("user.create")).unwrap();
+        }
+        a.add_user(&user("cy", "viewer"), &event("user.create")).unwrap();
+        // Each handle saw two admins before; the second change is judged inside its own write.
+        a.disable_user("ada", &event("user.disable")).unwrap();
+        let err = b.disable_user("bo", &event("user.disable")).unwrap_err();
+        assert!(
+            matches!(&err, StoreError::Conflict { what, .. } if what.contains("`bo`")),
+            "{err}"
+        );
+        let err = b.set_user_role("bo", "engineer", &event("user.role")).unwrap_err();
+        assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
+        // Nothing of a refused change is written, its audit record included.
+        assert!(!b.user("bo").unwrap().unwrap().disabled);
+        assert_eq!(b.events(100, None).unwrap().len(), 4);
+        // Changes that leave an admin (or touch no admin) pass.
+        b.set_user_role("bo", "admin", &event("user.role")).unwrap();
+        b.set_user_role("cy", "operator", &event("user.role")).unwrap();
+        b.disable_user("cy", &event("user.disable")).unwrap();
+    }
 
     fn user(name: &str, role: &str) -> User {
         User {

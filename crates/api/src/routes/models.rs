@@ -6,7 +6,9 @@
 //! Activation carries an electronic signature (21 CFR Part 11 style): the signer re-enters
 //! their password and states what the signature means. The password is checked here, before
 //! the command; a wrong one is a 401 and an audited `signature.failure` that counts towards
-//! the login lockout (it is a password guess like any other). The signature (signer, time,
+//! the login lockout (it is a password guess like any other), and a locked account cannot
+//! sign until its lockout ends. Only a login session signs: not the admin token (not a
+//! person) and not an API token (a script is not its owner at the keyboard). The signature (signer, time,
 //! meaning) is stored in the activation's audit record, where the hash chain binds it to that
 //! record, and shown with the model version.
 
@@ -20,7 +22,8 @@ use faultline_store::{Event, ModelArtifact, Signature};
 use faultline_train::{RefitMethod, history_rows, refit_bytes};
 use faultline_types::Timestamp;
 
-use crate::auth::Caller;
+use super::session::check_lockout;
+use crate::auth::{Caller, Via};
 use crate::dto::{
     ActivateBody, ModelDto, ModelsQuery, RefitBody, RefitDto, TrainingDto, UploadQuery,
 };
@@ -88,11 +91,24 @@ pub(super) async fn activate(
                 .into(),
         ));
     }
-    let Some(signer) = caller.user().map(str::to_string) else {
-        return Err(ApiError::Forbidden(
-            "an electronic signature needs a user account; the admin token cannot sign".into(),
-        ));
+    let signer = match caller.via {
+        Via::Session(_) => caller.name.clone(),
+        Via::AdminToken => {
+            return Err(ApiError::Forbidden(
+                "an electronic signature needs a user account; the admin token cannot sign".into(),
+            ));
+        }
+        Via::ApiToken(_) => {
+            return Err(ApiError::Forbidden(
+                "an electronic signature is given in a login session (the dashboard, or POST \
+                 /api/v1/login), not with an API token: a token kept in a script is not its \
+                 owner at the keyboard"
+                    .into(),
+            ));
+        }
     };
+    // The password is a guess like a login's: a locked account may not try it here either.
+    check_lockout(&state, &signer, now()).await?;
     let lookup = signer.clone();
     let user = state.read(move |store| store.user(&lookup)).await?;
     let stored = user.map(|u| u.password_hash);

@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use faultline_auth::{Role, new_token, token_digest, verify_password};
 use faultline_store::{Event, Session};
@@ -33,6 +33,7 @@ const NANOS_PER_HOUR: i64 = 60 * NANOS_PER_MINUTE;
 pub(super) async fn login(
     State(state): State<ApiState>,
     ClientAddr(client): ClientAddr,
+    headers: HeaderMap,
     body: Result<RawBody, ApiError>,
 ) -> Result<Response, ApiError> {
     record_unrecorded(&state).await;
@@ -42,6 +43,18 @@ pub(super) async fn login(
         return Err(throttled(retry_after));
     }
     let at = now();
+    // A login posted by another site's page (a browser says so in `Sec-Fetch-Site`) would log
+    // the browser into the account whose password that page chose: login CSRF. Scripts send no
+    // such header and are not affected.
+    if headers.get("sec-fetch-site").is_some_and(|site| site.as_bytes() == b"cross-site") {
+        let mut event = Event::new(at, "anonymous", "login.failure", "login");
+        event.reason = Some("a login posted from another site's page (Sec-Fetch-Site)".into());
+        state.write(move |store| store.append_event(&event)).await?;
+        count_recorded_refusal(&state, client, "anonymous").await?;
+        return Err(ApiError::Forbidden(
+            "a login from another site's page is refused; log in on the dashboard".into(),
+        ));
+    }
     // A body that is not `{username, password}` is a failed login, not a 400: the answer to
     // anything but good credentials is the same.
     let parsed =
@@ -54,7 +67,14 @@ pub(super) async fn login(
         return Err(bad_credentials());
     };
     let name = printable(username.trim(), 64);
-    check_lockout(&state, &name, at).await?;
+    if let Err(locked) = check_lockout(&state, &name, at).await {
+        // Audited as `login.locked`; counted like any refusal, so that hammering a locked name
+        // is throttled like hammering a wrong password (and stops writing a record per try).
+        if matches!(locked, ApiError::Locked { .. }) {
+            count_recorded_refusal(&state, client, &name).await?;
+        }
+        return Err(locked);
+    }
     let lookup = name.clone();
     let user = state.read(move |store| store.user(&lookup)).await?;
     let stored = user.as_ref().map(|u| u.password_hash.clone());
@@ -151,7 +171,11 @@ pub(super) async fn change_password(
 
 /// 429 when `name` has too many recent failures; the refusal is audited as `login.locked`
 /// (a denial, not a failure, so it does not extend the lockout).
-async fn check_lockout(state: &ApiState, name: &str, at: Timestamp) -> Result<(), ApiError> {
+pub(super) async fn check_lockout(
+    state: &ApiState,
+    name: &str,
+    at: Timestamp,
+) -> Result<(), ApiError> {
     let security = state.security();
     let window = i64::from(security.lockout_minutes) * NANOS_PER_MINUTE;
     let max = usize::try_from(security.max_failed_logins).unwrap_or(usize::MAX).max(1);

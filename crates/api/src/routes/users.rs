@@ -44,23 +44,6 @@ async fn existing_user(state: &ApiState, name: &str) -> Result<User, ApiError> {
         .ok_or_else(|| ApiError::NotFound(format!("user `{name}`")))
 }
 
-/// Refuses to take away the last active admin account: without one, only the break-glass admin
-/// token could manage users again.
-async fn keep_an_admin(state: &ApiState, user: &User) -> Result<(), ApiError> {
-    if user.role != Role::Admin.as_str() || user.disabled {
-        return Ok(());
-    }
-    let users = state.read(|store| store.users()).await?;
-    let admins = users.iter().filter(|u| u.role == Role::Admin.as_str() && !u.disabled).count();
-    if admins <= 1 {
-        return Err(ApiError::Conflict(format!(
-            "`{}` is the last active admin; make another admin first",
-            user.name
-        )));
-    }
-    Ok(())
-}
-
 /// Creates a user.
 pub(super) async fn create(
     State(state): State<ApiState>,
@@ -95,9 +78,6 @@ pub(super) async fn set_role(
     let role = role(&body.role)?;
     let comment = comment(Some(&body.comment))?;
     let user = existing_user(&state, &name).await?;
-    if role != Role::Admin {
-        keep_an_admin(&state, &user).await?;
-    }
     let mut event = Event::new(now(), caller.actor(), "user.role", format!("user/{name}"));
     event.old_value = Some(user.role.clone());
     event.new_value = Some(role.as_str().into());
@@ -115,8 +95,12 @@ pub(super) async fn disable(
     RawBody(bytes): RawBody,
 ) -> Result<Json<UserDto>, ApiError> {
     let reason = optional_comment(&bytes)?;
+    if caller.user() == Some(name.as_str()) {
+        return Err(ApiError::Conflict(
+            "you cannot disable your own account; another admin can".into(),
+        ));
+    }
     let user = existing_user(&state, &name).await?;
-    keep_an_admin(&state, &user).await?;
     let mut event = Event::new(now(), caller.actor(), "user.disable", format!("user/{name}"));
     event.old_value = Some(if user.disabled { "disabled" } else { "enabled" }.into());
     event.new_value = Some("disabled".into());

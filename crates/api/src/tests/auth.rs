@@ -436,6 +436,51 @@ async fn a_flood_of_refusals_is_throttled_per_address_counted_and_summarised_in_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logins_of_a_locked_name_are_throttled_and_cross_site_logins_refused() {
+    let fixture = Fixture::with_security("max_refusals_per_minute = 4\nmax_failed_logins = 2");
+    let server = Server::start(&fixture).await;
+    for name in ["jo", "kim"] {
+        let body = json!({"username": name, "role": "viewer", "password": "a-very-good-secret"});
+        assert_eq!(server.post_json("/api/v1/users", body).await.status, 201);
+    }
+    // A login posted by another site's page is refused whatever its password; a browser on
+    // the dashboard's own page (same-origin) and a script (no header) log in.
+    let right = json!({"username": "kim", "password": "a-very-good-secret"}).to_string();
+    let login_from = |site: &'static str| {
+        let headers = [("Sec-Fetch-Site", site)];
+        let body = right.clone();
+        let addr = server.addr;
+        async move { call_with(addr, "POST", "/api/v1/login", &headers, Some(body.as_bytes())).await }
+    };
+    let cross = login_from("cross-site").await;
+    assert_eq!(cross.status, 403, "{}", cross.text());
+    assert!(cross.header("set-cookie").is_none());
+    assert_eq!(login_from("same-origin").await.status, 200);
+    server.login("kim", "a-very-good-secret").await;
+    assert_eq!(actions(&server, "login.failure").len(), 1);
+
+    // Two wrong passwords lock jo (refusals 2 and 3 of this address's 4 a minute); trying the
+    // locked name is a refusal too: the 4th is recorded, the 5th crosses the budget (recorded,
+    // and one `access.throttled`), and from then on nothing more is written.
+    let wrong = json!({"username": "jo", "password": "not-his-password"}).to_string();
+    for _ in 0..2 {
+        let reply = call(server.addr, "POST", "/api/v1/login", None, Some(wrong.as_bytes())).await;
+        assert_eq!(reply.status, 401);
+    }
+    let mut answers = Vec::new();
+    for _ in 0..8 {
+        let reply = call(server.addr, "POST", "/api/v1/login", None, Some(wrong.as_bytes())).await;
+        answers.push(reply.json()["error"].as_str().unwrap().to_string());
+    }
+    assert_eq!(answers[..2], ["locked", "locked"]);
+    assert!(answers[2..].iter().all(|e| e == "throttled"), "{answers:?}");
+    assert_eq!(actions(&server, "login.locked").len(), 2);
+    assert_eq!(actions(&server, "access.throttled").len(), 1);
+    assert!(server.engine.reader().unwrap().audit_report().unwrap().ok());
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn users_roles_and_tokens_are_managed_by_admins_and_audited() {
     let fixture = Fixture::new();
     let server = Server::start(&fixture).await;
@@ -478,6 +523,16 @@ async fn users_roles_and_tokens_are_managed_by_admins_and_audited() {
     let demote = json!({"role": "viewer", "comment": "x"});
     assert_eq!(server.post_json("/api/v1/users/ada/role", demote).await.status, 409);
     assert_eq!(server.post("/api/v1/users/ada/disable", b"").await.status, 409);
+    // With a second admin, ada may disable bo but never herself.
+    let bo = json!({"username": "bo", "role": "admin", "password": "a-very-good-secret"});
+    assert_eq!(server.post_json("/api/v1/users", bo).await.status, 201);
+    let ada = server.login("ada", "a-very-good-secret").await;
+    let herself = ada.post_json("/api/v1/users/ada/disable", json!({})).await;
+    assert_eq!(herself.status, 409, "{}", herself.text());
+    assert!(herself.text().contains("your own account"), "{}", herself.text());
+    assert_eq!(ada.post_json("/api/v1/users/bo/disable", json!({})).await.status, 200);
+    let last = ada.post_json("/api/v1/users/ada/role", json!({"role": "viewer", "comment": "x"}));
+    assert_eq!(last.await.status, 409);
 
     // Tokens: at most the user's role; the value is shown once and works as a bearer token.
     let too_high = server

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::harness::{BASE_NS, Fixture, STEP_NS, Server, model};
+use super::harness::{BASE_NS, Fixture, STEP_NS, Server, call, model};
 use crate::auth::sha256_hex;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -63,6 +63,18 @@ async fn models_are_uploaded_listed_and_activated() {
     // The admin token is not a person and cannot sign.
     let by_token = server.post_json(activate, signed("validated", "whatever-password")).await;
     assert_eq!(by_token.status, 403, "{}", by_token.text());
+    // Nor can erin's own API token, with her right password: a script is not its owner.
+    let token =
+        server.post_json("/api/v1/tokens", json!({"username": "erin", "label": "ci"})).await.json()
+            ["token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+    let body = signed("validated", &erin.password).to_string();
+    let by_her_token =
+        call(server.addr, "POST", activate, Some(&token), Some(body.as_bytes())).await;
+    assert_eq!(by_her_token.status, 403, "{}", by_her_token.text());
+    assert!(by_her_token.text().contains("login session"), "{}", by_her_token.text());
     let activated =
         erin.post_json(activate, signed("validated on last week's data", &erin.password)).await;
     assert_eq!(activated.status, 200, "{}", activated.text());
@@ -120,6 +132,17 @@ async fn models_are_uploaded_listed_and_activated() {
     let failure = by("signature.failure", "erin");
     assert_eq!(failure["target"], "user/erin");
     assert_eq!(failure["new_value"], "model.activate pump1 v2");
+
+    // A signature's password is a guess like a login's: after five wrong ones the account is
+    // locked, and the right one is refused too until the window passes.
+    let fritz = server.user("fritz", "engineer").await;
+    for _ in 0..5 {
+        let wrong = fritz.post_json(activate, signed("x", "a-guess-of-a-password")).await;
+        assert_eq!(wrong.status, 401, "{}", wrong.text());
+    }
+    let locked = fritz.post_json(activate, signed("x", &fritz.password)).await;
+    assert_eq!(locked.status, 429, "{}", locked.text());
+
     let verify = server.get("/api/v1/audit/verify").await.json();
     assert_eq!(verify["ok"], true, "{verify}");
     server.stop().await;
