@@ -153,6 +153,10 @@ struct Connection {
     pending: HashMap<u32, Pending>,
     next_system: u32,
     primaries: mpsc::Sender<Message>,
+    /// A primary message that found `primaries` full. While it waits, the socket is not read
+    /// (the peer is pushed back by TCP), but commands and timers are served: the consumer may
+    /// be waiting for this task to write its reply to an earlier message.
+    waiting: Option<Message>,
     counters: Arc<LinkCounters>,
 }
 
@@ -176,6 +180,7 @@ pub(crate) async fn establish(
         // connection's request cannot match a new one.
         next_system: seed(),
         primaries,
+        waiting: None,
         counters,
         settings,
     };
@@ -330,13 +335,18 @@ impl Connection {
                 Some(SType::DeselectReq) => {
                     self.control(SType::DeselectRsp, 1, header.system).await?;
                 }
-                Some(SType::RejectReq) if header.system == system => {
+                Some(SType::RejectReq)
+                    if mode == ConnectMode::Active && header.system == system =>
+                {
                     return Err(HsmsError::Rejected {
                         address: self.address(),
                         request: "Select.req".into(),
                         reason: header.byte3,
                     });
                 }
+                // Any other Reject.req answers nothing of ours: E37 never answers a Reject.req
+                // (two hosts answering each other's would bounce them until a timer ends it).
+                Some(SType::RejectReq) => {}
                 Some(_) => self.reject(&header, RejectReason::TransactionNotOpen).await?,
                 None => self.reject(&header, RejectReason::STypeNotSupported).await?,
             }
@@ -362,17 +372,26 @@ impl Connection {
         let mut next_linktest = Instant::now() + timers.linktest.unwrap_or(far);
         loop {
             let transaction = self.pending.values().map(Pending::deadline).min();
-            let t8 = self.reader.mid_frame().then(|| self.reader.last_read() + timers.t8);
+            let reading = self.waiting.is_none();
+            let t8 =
+                (reading && self.reader.mid_frame()).then(|| self.reader.last_read() + timers.t8);
             let wake = [transaction, t8, timers.linktest.map(|_| next_linktest)]
                 .into_iter()
                 .flatten()
                 .min()
                 .unwrap_or_else(|| Instant::now() + far);
             tokio::select! {
-                frame = self.reader.next() => {
+                frame = self.reader.next(), if reading => {
                     if let Some(incoming) = frame.map_err(|e| self.frame_error(e))? {
                         self.incoming(incoming).await?;
                     }
+                }
+                permit = self.primaries.clone().reserve_owned(), if !reading => {
+                    let permit = permit.map_err(|_| HsmsError::Stopped)?;
+                    if let Some(message) = self.waiting.take() {
+                        permit.send(message);
+                    }
+                    self.reader.restart_t8();
                 }
                 command = commands.recv() => match command {
                     Some(command) => self.command(command).await?,
@@ -606,10 +625,14 @@ impl Connection {
             }
             return Ok(());
         }
-        if self.primaries.send(message).await.is_err() {
-            return Err(HsmsError::Stopped);
+        match self.primaries.try_send(message) {
+            Ok(()) => Ok(()),
+            Err(mpsc::error::TrySendError::Full(message)) => {
+                self.waiting = Some(message);
+                Ok(())
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => Err(HsmsError::Stopped),
         }
-        Ok(())
     }
 
     /// Answers a primary message that cannot be handled with `SxF0` when a reply is expected.

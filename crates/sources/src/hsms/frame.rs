@@ -72,6 +72,12 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
         self.last_read
     }
 
+    /// Restarts T8 when the caller reads again after holding off on purpose (its consumer was
+    /// full): the peer was not silent, this end was not listening.
+    pub(crate) fn restart_t8(&mut self) {
+        self.last_read = Instant::now();
+    }
+
     /// The next frame, or `None` after a read that did not complete one (so the caller can
     /// look at its timers again: T8 runs while [`FrameReader::mid_frame`]). Cancel-safe.
     pub(crate) async fn next(&mut self) -> Result<Option<Incoming>, FrameError> {

@@ -11,6 +11,9 @@ use std::fmt;
 /// Deepest list nesting the decoder accepts (E5 sets no limit; real messages use 3–5 levels).
 pub const MAX_DEPTH: usize = 32;
 
+/// Most list elements reserved before they decode (the list grows past it as items arrive).
+const MAX_RESERVED_ITEMS: usize = 256;
+
 /// Largest length an item's length bytes can hold (3 bytes).
 pub const MAX_ITEM_LENGTH: usize = 0xFF_FFFF;
 
@@ -174,6 +177,24 @@ impl Item {
             Item::U8(_) => "U8",
             Item::F4(_) => "F4",
             Item::F8(_) => "F8",
+        }
+    }
+
+    /// Whether the item holds no element (a zero-length item of any format).
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Item::List(v) => v.is_empty(),
+            Item::Binary(v) | Item::Ascii(v) | Item::Jis8(v) | Item::U1(v) => v.is_empty(),
+            Item::Boolean(v) => v.is_empty(),
+            Item::I1(v) => v.is_empty(),
+            Item::I2(v) => v.is_empty(),
+            Item::I4(v) => v.is_empty(),
+            Item::I8(v) => v.is_empty(),
+            Item::U2(v) => v.is_empty(),
+            Item::U4(v) => v.is_empty(),
+            Item::U8(v) => v.is_empty(),
+            Item::F4(v) => v.is_empty(),
+            Item::F8(v) => v.is_empty(),
         }
     }
 
@@ -357,8 +378,11 @@ impl<'a> Reader<'a> {
             if depth >= MAX_DEPTH {
                 return Err(ItemError::TooDeep { offset: start, limit: MAX_DEPTH });
             }
-            // Every item takes at least 2 bytes: never reserve more than the input can hold.
-            let cap = length.min((self.bytes.len() - self.pos) / 2);
+            // Every item takes at least 2 bytes: never reserve more than the input can hold, and
+            // never much up front: the 32 nested levels of a hostile message are all alive at
+            // once, and each would otherwise reserve for half of what is left (the list grows
+            // as its items decode).
+            let cap = length.min((self.bytes.len() - self.pos) / 2).min(MAX_RESERVED_ITEMS);
             let mut items = Vec::with_capacity(cap);
             for _ in 0..length {
                 items.push(self.item(depth + 1)?);

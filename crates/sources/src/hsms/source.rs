@@ -537,14 +537,9 @@ impl Handler {
 /// A traced value as a channel value: numbers as they are; an empty item (the equipment's
 /// answer for an unknown variable) is `Missing`; text, lists and non-finite numbers are `Bad`.
 fn value(channel: &str, item: &Item) -> ChannelValue {
-    let empty = match item {
-        Item::List(v) => v.is_empty(),
-        Item::Ascii(v) | Item::Binary(v) | Item::Jis8(v) | Item::U1(v) => v.is_empty(),
-        _ => false,
-    };
     let (value, quality) = match item.as_f64() {
         Some(x) if x.is_finite() => (x, Quality::Good),
-        _ if empty => (0.0, Quality::Missing),
+        _ if item.is_empty() => (0.0, Quality::Missing),
         _ => (0.0, Quality::Bad),
     };
     ChannelValue { channel: channel.to_owned(), value, quality }

@@ -191,7 +191,13 @@ async fn trace_data_becomes_samples_with_equipment_time() {
     let sample = next(&mut samples).await;
     assert_eq!(sample.values[0].quality, Quality::Missing);
     assert_eq!(sample.values[1].quality, Quality::Bad);
-    assert_eq!(source.status().samples(), 4);
+    // So is a zero-length numeric item, whatever its format.
+    let svs = vec![Item::U4(vec![]), Item::F8(vec![])];
+    equipment.send(&Message::data(0, 6, 1, false, 502, Some(trace_body(5, svs)))).await;
+    let sample = next(&mut samples).await;
+    assert_eq!(sample.values[0].quality, Quality::Missing);
+    assert_eq!(sample.values[1].quality, Quality::Missing);
+    assert_eq!(source.status().samples(), 5);
     source.stop().await;
     // On stop the host ends the trace (TOTSMP 0) and separates.
     let stop = equipment.recv().await;
@@ -199,6 +205,41 @@ async fn trace_data_becomes_samples_with_equipment_time() {
     assert_eq!(stop.item.as_ref().unwrap().as_list().unwrap()[2], Item::u4(0));
     equipment.reply(&stop, Some(Item::binary(0))).await;
     assert_eq!(equipment.recv().await.header.stype(), Some(SType::SeparateReq));
+}
+
+/// More primaries at once than the connection's queue to the handler holds (64): the handler
+/// answers each through the connection task, so that task must keep writing while it holds
+/// off reading. It used to wait on the full queue while the handler waited on it: no reply,
+/// no timer, no linktest, for good.
+#[tokio::test]
+async fn a_burst_of_primaries_beyond_the_queue_is_answered_in_full() {
+    let (listener, address) = bind().await;
+    let (source, mut samples, mut equipment) = started(config(address), &listener).await;
+    const BURST: u32 = 300;
+    let drain = tokio::spawn(async move {
+        let mut count = 0;
+        while count < BURST && next(&mut samples).await.values.len() == 2 {
+            count += 1;
+        }
+        count
+    });
+    let mut bytes = Vec::new();
+    for k in 0..BURST {
+        let svs = vec![Item::F8(vec![f64::from(k)]), Item::U4(vec![k])];
+        let s6f1 = Message::data(0, 6, 1, true, 1000 + k, Some(trace_body(k + 1, svs)));
+        bytes.extend(s6f1.encode().unwrap());
+    }
+    equipment.raw(&bytes).await;
+    for k in 0..BURST {
+        let ack = equipment.recv().await;
+        assert_eq!((ack.stream_function(), ack.header.system), ((6, 2), 1000 + k));
+    }
+    assert_eq!(drain.await.unwrap(), BURST);
+    // The link is alive: a linktest is answered.
+    equipment.send(&Message::control(Header::control(SType::LinktestReq, 0, 9))).await;
+    let rsp = equipment.recv().await;
+    assert_eq!((rsp.header.stype(), rsp.header.system), (Some(SType::LinktestRsp), 9));
+    source.stop().await;
 }
 
 #[tokio::test]
