@@ -459,6 +459,9 @@ async fn passive_mode_waits_for_the_equipment_and_t7_ends_an_unselected_connecti
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
+    // A stray Reject.req first (system bytes 0, as the passive host's own select would have):
+    // not answered (E37 never answers one) and not taken for a refusal of a select it never sent.
+    equipment.send(&Message::control(Header::control(SType::RejectReq, 4, 0))).await;
     equipment.send(&Message::control(Header::control(SType::SelectReq, 0, 1))).await;
     let rsp = equipment.recv().await;
     assert_eq!((rsp.header.stype(), rsp.header.byte3), (Some(SType::SelectRsp), 0));
