@@ -561,7 +561,7 @@ pub(crate) static ROUTES: &[Route] = &[
         response: Content {
             content_type: JSON,
             description: "`{received, total, by_reason: {malformed, non_finite, unknown_asset, \
-                          unknown_channel, out_of_order, duplicate, stale, overload}}`.",
+                          unknown_channel, out_of_order, duplicate, stale, overload, future}}`.",
         },
         errors: &[],
         body_limit: BODY_LIMIT,

@@ -34,6 +34,9 @@
 //! cert = "tls/cert.pem"
 //! key = "tls/key.pem"
 //!
+//! [ingest]                   # optional
+//! max_ahead_seconds = 300    # samples stamped further ahead of this clock: rejected, `future`
+//!
 //! [security]                 # every key optional; these are the defaults
 //! max_failed_logins = 5      # within lockout_minutes, then 429 until the window passes
 //! lockout_minutes = 15
@@ -79,6 +82,26 @@ pub struct Config {
     /// Logins, lockout, sessions and passwords.
     #[serde(default)]
     pub security: SecurityConfig,
+    /// What ingest accepts beyond the payload's own rules.
+    #[serde(default)]
+    pub ingest: IngestConfig,
+}
+
+/// `[ingest]`: limits on samples that decode but cannot be right.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IngestConfig {
+    /// A sample from outside (HTTP, MQTT, HSMS equipment) stamped more than this many seconds
+    /// ahead of this server's clock is rejected as `future`: one such sample would make every
+    /// real sample of its asset `out_of_order` until the clock caught up, across restarts.
+    /// Samples faultline stamps itself (the demo, replay sources) are not checked.
+    pub max_ahead_seconds: u64,
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        IngestConfig { max_ahead_seconds: 300 }
+    }
 }
 
 /// `[tls]`: the server certificate chain and its private key, both PEM files. Served with

@@ -13,7 +13,7 @@ use faultline_types::{Alarm, AlarmState, RejectReason, Sample};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::config::{ChannelConfig, Config};
-use crate::processor::{self, Input};
+use crate::processor::{self, Input, Stamped};
 use crate::{Command, CommandError, CommandOutcome, Metrics, MetricsSnapshot, replay};
 
 /// Capacity of the queue into the processor. When it is full, sources wait (MQTT stops reading
@@ -197,21 +197,32 @@ impl Engine {
             self.inner.metrics.reject(rejected.reason);
             EngineError::Rejected(rejected)
         })?;
-        self.ingest_items(items).await
+        self.ingest_items(items, Stamped::Outside).await
     }
 
-    /// Ingests decoded samples (in-process sources such as the demo simulator).
+    /// Ingests samples that faultline stamped itself (the demo simulator, replay sources): their
+    /// timestamps are not checked against the clock.
     pub async fn ingest_samples(&self, samples: Vec<Sample>) -> Result<IngestReport, EngineError> {
-        self.ingest_items(samples.into_iter().map(Ok).collect()).await
+        self.ingest_items(samples.into_iter().map(Ok).collect(), Stamped::Inside).await
+    }
+
+    /// Ingests decoded samples stamped by a clock outside faultline (equipment over HSMS): one
+    /// further ahead than `[ingest] max_ahead_seconds` is rejected as `future`.
+    pub async fn ingest_stamped_samples(
+        &self,
+        samples: Vec<Sample>,
+    ) -> Result<IngestReport, EngineError> {
+        self.ingest_items(samples.into_iter().map(Ok).collect(), Stamped::Outside).await
     }
 
     async fn ingest_items(
         &self,
         items: Vec<Result<Sample, Rejected>>,
+        stamped: Stamped,
     ) -> Result<IngestReport, EngineError> {
         let (reply, done) = oneshot::channel();
         let ack = processor::Ack::Report(reply);
-        self.send(Input::Samples { items, received: Instant::now(), ack }).await?;
+        self.send(Input::Samples { items, received: Instant::now(), ack, stamped }).await?;
         done.await.map_err(|_| EngineError::Stopped)?.map_err(EngineError::NotDurable)
     }
 

@@ -68,7 +68,7 @@ pub(crate) async fn spawn(engine: Engine, source: &SourceConfig) -> Result<(), E
         let _keep_connected = hsms;
         let mut batch = Vec::with_capacity(BATCH);
         while samples.recv_many(&mut batch, BATCH).await > 0 {
-            if engine.ingest_samples(std::mem::take(&mut batch)).await.is_err() {
+            if engine.ingest_stamped_samples(std::mem::take(&mut batch)).await.is_err() {
                 break;
             }
         }

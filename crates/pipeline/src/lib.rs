@@ -29,8 +29,8 @@ mod replay;
 
 pub use command::{Command, CommandError, CommandOutcome};
 pub use config::{
-    AssetConfig, ChannelConfig, Config, ConfigError, ContextVarConfig, SecurityConfig, SinkConfig,
-    SourceConfig, SvChannelConfig, TlsConfig,
+    AssetConfig, ChannelConfig, Config, ConfigError, ContextVarConfig, IngestConfig,
+    SecurityConfig, SinkConfig, SourceConfig, SvChannelConfig, TlsConfig,
 };
 pub use engine::{AssetStatus, Engine, EngineError, IngestReport, LiveEvent};
 pub use metrics::{Metrics, MetricsSnapshot};

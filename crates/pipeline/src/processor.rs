@@ -23,14 +23,25 @@ const MAX_GROUP: usize = 512;
 
 /// Work for the processor.
 pub(crate) enum Input {
-    /// Decoded (or rejected) samples and whom to tell once they are durable.
-    Samples { items: Vec<Result<Sample, Rejected>>, received: Instant, ack: Ack },
+    /// Decoded (or rejected) samples and whom to tell once they are durable. `stamped` says who
+    /// wrote their timestamps: only a clock outside faultline can be far ahead of this one.
+    Samples { items: Vec<Result<Sample, Rejected>>, received: Instant, ack: Ack, stamped: Stamped },
     /// A command from the API.
     Command { command: Command, reply: oneshot::Sender<Result<CommandOutcome, CommandError>> },
     /// Once a second: shelving expiry.
     Tick,
     /// Drain and stop.
     Shutdown(oneshot::Sender<()>),
+}
+
+/// Whose clock stamped a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stamped {
+    /// A client or equipment (HTTP, MQTT, HSMS): checked against `[ingest] max_ahead_seconds`.
+    Outside,
+    /// faultline itself (the demo simulator, replay sources, which run ahead on purpose at a
+    /// speed above 1).
+    Inside,
 }
 
 /// How to acknowledge a batch once it is durable.
@@ -51,6 +62,8 @@ pub(crate) struct State {
     live: broadcast::Sender<LiveEvent>,
     status: Arc<RwLock<Vec<AssetStatus>>>,
     sinks: Vec<Box<dyn Sink>>,
+    /// `[ingest] max_ahead_seconds` in nanoseconds.
+    max_ahead_ns: i64,
 }
 
 impl State {
@@ -93,7 +106,10 @@ impl State {
                 SinkConfig::Log => Box::new(LogSink::new(std::io::stdout())) as Box<dyn Sink>,
             })
             .collect();
-        let state = State { store, assets, alarms, metrics, live, status, sinks };
+        let max_ahead_ns = i64::try_from(config.ingest.max_ahead_seconds)
+            .unwrap_or(i64::MAX / 1_000_000_000)
+            .saturating_mul(1_000_000_000);
+        let state = State { store, assets, alarms, metrics, live, status, sinks, max_ahead_ns };
         state.publish_status();
         Ok(state)
     }
@@ -231,6 +247,7 @@ pub(crate) async fn spawn_mqtt(engine: Engine, config: MqttConfig) -> Result<(),
                 items: vec![item],
                 received: Instant::now(),
                 ack: Ack::Mqtt(message.ack),
+                stamped: Stamped::Outside,
             };
             if engine.send(input).await.is_err() {
                 break;
@@ -255,7 +272,9 @@ pub(crate) fn run(mut state: State, mut queue: mpsc::Receiver<Input>) {
         let mut group = Vec::new();
         for input in pending.drain(..) {
             match input {
-                Input::Samples { items, received, ack } => group.push((items, received, ack)),
+                Input::Samples { items, received, ack, stamped } => {
+                    group.push((items, received, ack, stamped))
+                }
                 other => {
                     state.commit_group(std::mem::take(&mut group));
                     match other {
@@ -277,7 +296,7 @@ pub(crate) fn run(mut state: State, mut queue: mpsc::Receiver<Input>) {
     }
 }
 
-type Group = Vec<(Vec<Result<Sample, Rejected>>, Instant, Ack)>;
+type Group = Vec<(Vec<Result<Sample, Rejected>>, Instant, Ack, Stamped)>;
 
 impl State {
     /// Journals every acceptable sample of the group in one transaction, acknowledges, then
@@ -289,7 +308,8 @@ impl State {
         let mut reports: Vec<IngestReport> = Vec::with_capacity(group.len());
         let mut batch: Vec<Sample> = Vec::new();
         let mut owners: Vec<(usize, Instant)> = Vec::new();
-        for (index, (items, received, _)) in group.iter().enumerate() {
+        let latest = now().as_nanos().saturating_add(self.max_ahead_ns);
+        for (index, (items, received, _, stamped)) in group.iter().enumerate() {
             let mut report = IngestReport::default();
             self.metrics.received(items.len());
             for item in items {
@@ -297,6 +317,9 @@ impl State {
                     Err(rejected) => self.reject(&mut report, rejected.reason),
                     Ok(sample) if self.asset_index(&sample.asset).is_none() => {
                         self.reject(&mut report, RejectReason::UnknownAsset)
+                    }
+                    Ok(sample) if *stamped == Stamped::Outside && sample.ts.as_nanos() > latest => {
+                        self.reject(&mut report, RejectReason::Future)
                     }
                     Ok(sample) => {
                         batch.push(sample.clone());
@@ -316,7 +339,7 @@ impl State {
                     "faultline: journal write failed, {} samples not acknowledged: {error}",
                     batch.len()
                 );
-                for (_, _, ack) in group {
+                for (_, _, ack, _) in group {
                     if let Ack::Report(reply) = ack {
                         let _caller_gone = reply.send(Err(error.to_string()));
                     }
@@ -338,7 +361,7 @@ impl State {
             }
         }
         self.metrics.stored(stored.len());
-        for ((_, _, ack), report) in group.into_iter().zip(reports) {
+        for ((_, _, ack, _), report) in group.into_iter().zip(reports) {
             match ack {
                 Ack::Mqtt(handle) => {
                     // Queues the PUBACK without waiting. It fails only when the MQTT source

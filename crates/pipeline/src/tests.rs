@@ -167,3 +167,47 @@ async fn a_default_model_raises_an_alarm_naming_the_shifted_channel() {
     assert_eq!(scored, expected);
     engine.shutdown().await;
 }
+
+/// A sample from outside stamped far ahead of the clock would make every real sample of its
+/// asset `out_of_order` until the clock caught up (across restarts, since the journal keeps
+/// it): it is rejected as `future`, counted, and the asset goes on. faultline's own stamps (a
+/// replay at a speed above 1 runs ahead on purpose) are not checked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sample_stamped_far_ahead_of_the_clock_is_rejected_and_the_asset_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let plant = plant();
+    let model = write_model(dir.path(), &plant);
+    let text = format!(
+        "data_dir = \"{}\"\n[ingest]\nmax_ahead_seconds = 60\n[[assets]]\nname = \"line\"\n\
+         model = \"{}\"\n[[assets]]\nname = \"replayed\"\nmodel = \"{}\"\n",
+        dir.path().join("data").display(),
+        model.display(),
+        model.display()
+    );
+    let engine =
+        Engine::start(Config::parse(&text, Path::new("test.toml")).unwrap()).await.unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+    let now = i64::try_from(now.as_nanos()).unwrap();
+    let body = |ts: i64| {
+        format!(r#"{{"samples": [{{"asset": "line", "ts": {ts}, "values": {{"ch1": 1.0}}}}]}}"#)
+    };
+    let year_2255 = 9_000_000_000_000_000_000;
+    for ahead in [year_2255, now + 61_000_000_000] {
+        let report = engine.ingest_json(body(ahead).as_bytes()).await.unwrap();
+        assert_eq!(report.accepted, 0);
+        assert_eq!(report.rejected.get(&faultline_types::RejectReason::Future), Some(&1));
+    }
+    // Within the allowance, and then a real sample after it: both accepted, both in order.
+    for ts in [now + 30_000_000_000, now + 31_000_000_000] {
+        let report = engine.ingest_json(body(ts).as_bytes()).await.unwrap();
+        assert_eq!(report.accepted, 1, "{report:?}");
+    }
+    let metrics = engine.metrics();
+    let count = |reason| metrics.rejects.iter().find(|(r, _)| *r == reason).map(|(_, n)| *n);
+    assert_eq!(count(faultline_types::RejectReason::Future), Some(2));
+    assert_eq!(count(faultline_types::RejectReason::OutOfOrder), Some(0));
+    // The engine's own stamps run ahead freely.
+    let ahead = samples(&plant.normal_run(3, 5), "replayed", now + 86_400_000_000_000);
+    assert_eq!(engine.ingest_samples(ahead).await.unwrap().accepted, 3);
+    engine.shutdown().await;
+}

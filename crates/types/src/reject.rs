@@ -23,11 +23,15 @@ pub enum RejectReason {
     Stale,
     /// A queue was full and the sample could not be taken.
     Overload,
+    /// The timestamp is further ahead of the server's clock than the configuration allows:
+    /// accepted, it would make every real sample after it `out_of_order` until the clock
+    /// caught up.
+    Future,
 }
 
 impl RejectReason {
     /// Every reason, for exhaustive counters.
-    pub const ALL: [RejectReason; 8] = [
+    pub const ALL: [RejectReason; 9] = [
         RejectReason::Malformed,
         RejectReason::NonFinite,
         RejectReason::UnknownAsset,
@@ -36,6 +40,7 @@ impl RejectReason {
         RejectReason::Duplicate,
         RejectReason::Stale,
         RejectReason::Overload,
+        RejectReason::Future,
     ];
 
     /// The stable snake_case label used in metrics and the API.
@@ -49,6 +54,7 @@ impl RejectReason {
             RejectReason::Duplicate => "duplicate",
             RejectReason::Stale => "stale",
             RejectReason::Overload => "overload",
+            RejectReason::Future => "future",
         }
     }
 }

@@ -153,6 +153,7 @@ async fn start_engine(plant: &Plant, dir: &std::path::Path, port: u16) -> anyhow
         sinks: Vec::new(),
         tls: None,
         security: Default::default(),
+        ingest: Default::default(),
     };
     Ok(Engine::start(config).await?)
 }

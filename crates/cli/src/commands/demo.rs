@@ -85,6 +85,7 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<()> {
         sinks: Vec::new(),
         tls: None,
         security: Default::default(),
+        ingest: Default::default(),
     };
     let engine = Engine::start(config).await?;
     let demo_login = super::users::demo_admin(&data_dir)?;
