@@ -181,19 +181,23 @@ impl AssetRuntime {
             return Ok(Scored::Unscored);
         }
         let names: Vec<&str> = active.schema.names().collect();
+        let (t2, spe) = (score.statistics[0].value, score.statistics[1].value);
         let record = ScoreRecord {
             asset: self.name.clone(),
             ts: framed.frame.ts,
-            t2: score.statistics[0].value,
+            t2: saturated(t2),
             t2_limit: score.statistics[0].limit,
-            spe: score.statistics[1].value,
+            spe: saturated(spe),
             spe_limit: score.statistics[1].limit,
-            alarm: score.alarm,
+            alarm: score.alarm || !t2.is_finite() || !spe.is_finite(),
             imputed: framed.frame.imputed,
             top: score
                 .top_contributors(TOP_CONTRIBUTORS)
                 .iter()
-                .map(|c| Contributor { channel: names[c.channel].to_string(), value: c.value })
+                .map(|c| Contributor {
+                    channel: names[c.channel].to_string(),
+                    value: saturated(c.value),
+                })
                 .collect(),
         };
         self.last = Some(record.clone());
@@ -201,8 +205,15 @@ impl AssetRuntime {
     }
 }
 
+/// A finite value can still overflow a statistic (`1e200` squared is ∞, and ∞ − ∞ is NaN): the
+/// frame is then as far out of control as a score can say, so its statistic or contribution is
+/// the largest finite number (the store and JSON hold neither ∞ nor NaN) and it alarms.
+fn saturated(value: f64) -> f64 {
+    if value.is_finite() { value } else { f64::MAX }
+}
+
 /// How far out of control a score is: the larger statistic in multiples of its limit.
 pub(crate) fn severity(record: &ScoreRecord) -> f64 {
     let ratio = |v: f64, l: f64| if l > 0.0 { v / l } else { 0.0 };
-    ratio(record.t2, record.t2_limit).max(ratio(record.spe, record.spe_limit))
+    saturated(ratio(record.t2, record.t2_limit).max(ratio(record.spe, record.spe_limit)))
 }

@@ -211,3 +211,39 @@ async fn a_sample_stamped_far_ahead_of_the_clock_is_rejected_and_the_asset_goes_
     assert_eq!(engine.ingest_samples(ahead).await.unwrap().accepted, 3);
     engine.shutdown().await;
 }
+
+/// `1e200` is finite and passes the decoder, but its T² overflows to ∞ (and SPE can become
+/// NaN). The score used to be refused by the store with its whole batch, and the alarm it
+/// raised stayed open in memory but was never stored or audited: now both are saturated at
+/// the largest finite number and stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_value_that_overflows_the_statistics_is_scored_alarmed_and_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let plant = plant();
+    let model = write_model(dir.path(), &plant);
+    let text = format!(
+        "data_dir = \"{}\"\n[[assets]]\nname = \"line\"\nmodel = \"{}\"\n",
+        dir.path().join("data").display(),
+        model.display()
+    );
+    let engine =
+        Engine::start(Config::parse(&text, Path::new("test.toml")).unwrap()).await.unwrap();
+    let mut batch = samples(&plant.normal_run(20, 3), "line", 0);
+    for sample in &mut batch[10..] {
+        sample.values[0].value = 1e200;
+    }
+    assert_eq!(engine.ingest_samples(batch).await.unwrap().accepted, 20);
+    let reader = engine.reader().unwrap();
+    let alarm = wait_for("a stored alarm", || reader.open_alarms().ok()?.into_iter().next()).await;
+    assert_eq!(alarm.contributors[0].channel, "ch1", "{alarm:?}");
+    let scores = wait_for("20 stored scores", || {
+        let rows = reader.latest_scores("line", 100).ok()?;
+        (rows.len() == 20).then_some(rows)
+    })
+    .await;
+    let overflowed = scores.iter().filter(|s| s.t2 == f64::MAX || s.spe == f64::MAX).count();
+    assert_eq!(overflowed, 10);
+    assert!(scores.iter().filter(|s| s.t2 == f64::MAX || s.spe == f64::MAX).all(|s| s.alarm));
+    assert!(reader.audit_report().unwrap().ok());
+    engine.shutdown().await;
+}
