@@ -1012,3 +1012,51 @@ fn user_add_list_and_audit_verify() {
     let error = fails(["audit", "verify", "--data-dir", s(&missing)]);
     assert_mentions(&error, &["no faultline store here"]);
 }
+
+/// `systemctl stop` and `kill` send SIGTERM: `serve` drains the engine and exits 0, as at
+/// Ctrl-C, instead of dying where it stands.
+#[cfg(unix)]
+#[test]
+fn serve_drains_and_exits_cleanly_on_sigterm() {
+    use std::io::Read;
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+
+    let dir = TempDir::new().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let config = dir.path().join("serve.toml");
+    let text = format!(
+        "data_dir = \"{}\"\nlisten = \"127.0.0.1:{port}\"\n[[assets]]\nname = \"line01\"\n",
+        dir.path().join("data").display()
+    );
+    fs::write(&config, text).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_faultline"))
+        .args(["serve", "--config"])
+        .arg(&config)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed() < Duration::from_secs(30), "faultline serve did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let sent = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(sent.success());
+    let stopped = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if stopped.elapsed() > Duration::from_secs(30) {
+            child.kill().unwrap();
+            panic!("faultline serve did not stop within 30 s of SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stdout = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut stdout).unwrap();
+    assert_eq!(status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("stopping: draining the processor"), "{stdout}");
+}

@@ -43,7 +43,29 @@ fn record_config(path: &Path, config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Serves the API of a started engine until Ctrl-C (or `duration`), then drains the engine.
+/// Resolves at Ctrl-C (SIGINT) or SIGTERM, what `systemctl stop` and `kill` send: either one
+/// drains the engine before the process ends. (SIGKILL cannot be caught; what was acknowledged
+/// is in the journal anyway.)
+async fn stop_requested() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+                return;
+            }
+            Err(error) => eprintln!("faultline: SIGTERM cannot be handled ({error}); Ctrl-C can"),
+        }
+    }
+    let _interrupted = tokio::signal::ctrl_c().await;
+}
+
+/// Serves the API of a started engine until Ctrl-C or SIGTERM (or `duration`), then drains the
+/// engine.
 /// `banner` runs once the listener is bound, with the admin token file path.
 pub async fn serve_engine(
     engine: Engine,
@@ -72,16 +94,10 @@ pub async fn serve_engine(
     banner(&token.file);
     let app = faultline_api::app(engine.clone(), token);
     let shutdown = async move {
-        match duration {
-            Some(limit) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = tokio::time::sleep(limit) => {}
-                }
-            }
-            None => {
-                let _interrupted = tokio::signal::ctrl_c().await;
-            }
+        let limit = duration.unwrap_or(Duration::MAX);
+        tokio::select! {
+            () = stop_requested() => {}
+            () = tokio::time::sleep(limit) => {}
         }
     };
     match tls {
