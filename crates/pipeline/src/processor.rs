@@ -7,7 +7,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use faultline_alarms::{AlarmEngine, AlarmError, AlarmUpdate, Observation};
 use faultline_sinks::{AlarmEvent, LogSink, Sink};
 use faultline_sources::mqtt::{AckHandle, MqttConfig, MqttSource};
-use faultline_sources::payload::{Rejected, decode_sample, parse_topic};
+use faultline_sources::payload::Rejected;
 use faultline_store::{AppendOutcome, Event, Store};
 use faultline_train::{ClassifierFile, ModelFile};
 use faultline_types::{RejectReason, Sample, Timestamp};
@@ -241,8 +241,7 @@ pub(crate) async fn spawn_mqtt(engine: Engine, config: MqttConfig) -> Result<(),
                 () = engine.stopped() => None,
             };
             let Some(message) = message else { break };
-            let item = parse_topic(&message.topic)
-                .and_then(|topic| decode_sample(&topic.asset, &message.payload));
+            let item = message.decode();
             let input = Input::Samples {
                 items: vec![item],
                 received: Instant::now(),

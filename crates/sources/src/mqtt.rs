@@ -23,6 +23,6 @@ mod source;
 #[cfg(test)]
 mod tests;
 
-pub use config::MqttConfig;
+pub use config::{MAX_PAYLOAD_BYTES, MqttConfig};
 pub use error::MqttError;
 pub use source::{AckHandle, MqttMessage, MqttSource, MqttStatus};

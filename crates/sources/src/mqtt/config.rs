@@ -6,10 +6,20 @@ use rumqttc::MqttOptions;
 
 use super::MqttError;
 
-/// Largest MQTT packet the source reads (1 MiB). A larger message would fail the connection
-/// each time the broker redelivers it, so cap messages at the broker (mosquitto:
-/// `message_size_limit` / `max_packet_size`) to this size or less.
-pub(crate) const MAX_PACKET_BYTES: usize = 1 << 20;
+/// Largest payload of one sample (1 MiB). A larger one is read, rejected as `malformed` and
+/// acknowledged, so it is counted and never redelivered. Capping messages at the broker too
+/// (mosquitto: `message_size_limit` / `max_packet_size`) spares reading it at all.
+pub const MAX_PAYLOAD_BYTES: usize = 1 << 20;
+
+/// Largest MQTT packet the source reads: the protocol's own limit (a remaining length of
+/// 268,435,455 bytes plus the fixed header). A packet refused by size would end the connection,
+/// the broker would redeliver it at the reconnect, and the source would loop on it for ever; so
+/// every packet the broker can send is read, and an oversized payload is dropped as soon as it
+/// is (it never waits in the queue to the pipeline).
+pub(crate) const MAX_PACKET_BYTES: usize = 268_435_455 + 5;
+
+/// Largest packet the source sends (acknowledgements and subscriptions are a few bytes).
+const MAX_OUTGOING_BYTES: usize = 64 * 1024;
 
 /// How to reach the broker and what to subscribe to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,7 +103,7 @@ impl MqttConfig {
             .set_keep_alive(Duration::from_secs(self.keep_alive_secs))
             .set_clean_session(self.clean_session)
             .set_manual_acks(true)
-            .set_max_packet_size(MAX_PACKET_BYTES, MAX_PACKET_BYTES);
+            .set_max_packet_size(MAX_PACKET_BYTES, MAX_OUTGOING_BYTES);
         options
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use faultline_types::Sample;
+use faultline_types::{RejectReason, Sample};
 use rumqttc::{
     AsyncClient, ConnectionError, Event, EventLoop, Outgoing, Packet, Publish, QoS,
     SubscribeReasonCode,
@@ -14,6 +14,7 @@ use rumqttc::{
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
+use super::config::MAX_PAYLOAD_BYTES;
 use super::{MqttConfig, MqttError};
 use crate::payload::{self, Rejected};
 
@@ -41,12 +42,25 @@ pub struct MqttMessage {
     pub payload: Vec<u8>,
     /// Sends the PUBACK: call it once the sample is durable, or once its rejection is counted.
     pub ack: AckHandle,
+    /// The size of a payload over [`MAX_PAYLOAD_BYTES`], which was dropped on arrival
+    /// (`payload` is then empty and [`MqttMessage::decode`] rejects it).
+    oversize: Option<usize>,
 }
 
 impl MqttMessage {
     /// Parses the topic and decodes the payload: [`payload::parse_topic`] then
     /// [`payload::decode_sample`] for its asset.
     pub fn decode(&self) -> Result<Sample, Rejected> {
+        if let Some(size) = self.oversize {
+            return Err(Rejected {
+                reason: RejectReason::Malformed,
+                detail: format!(
+                    "payload of {size} bytes on {}: one sample may take at most \
+                     {MAX_PAYLOAD_BYTES} bytes",
+                    self.topic
+                ),
+            });
+        }
         let topic = payload::parse_topic(&self.topic)?;
         payload::decode_sample(&topic.asset, &self.payload)
     }
@@ -421,9 +435,12 @@ impl Worker {
             },
             () = stopped(&mut self.stop) => return ControlFlow::Break(()),
         };
+        let size = publish.payload.len();
+        let oversize = (size > MAX_PAYLOAD_BYTES).then_some(size);
         let message = MqttMessage {
             topic: publish.topic,
-            payload: Vec::from(publish.payload),
+            payload: if oversize.is_some() { Vec::new() } else { Vec::from(publish.payload) },
+            oversize,
             ack: AckHandle {
                 pending: PendingAck {
                     pkid: publish.pkid,

@@ -26,7 +26,7 @@ fn payload(i: usize) -> Vec<u8> {
 /// acknowledged them all.
 async fn publish_all(port: u16, topic: &str, payloads: Vec<Vec<u8>>) {
     let mut options = MqttOptions::new("test-publisher", "127.0.0.1", port);
-    options.set_keep_alive(Duration::from_secs(5));
+    options.set_keep_alive(Duration::from_secs(5)).set_max_packet_size(1 << 23, 1 << 23);
     let (client, mut eventloop) = AsyncClient::new(options, 16);
     let expected = payloads.len();
     let poller = tokio::spawn(async move {
@@ -90,6 +90,32 @@ async fn a_thousand_qos1_messages_arrive_in_order() {
     publisher.await.unwrap();
     assert_eq!(source.reconnects(), 0);
     assert_eq!(source.status().unacked(), 0);
+    source.stop().await;
+}
+
+/// A payload over 1 MiB used to fail the connection at every redelivery, for ever: nothing
+/// after it arrived. It is now read, handed on as a `malformed` rejection (payload dropped),
+/// and the messages after it arrive on the same connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_payload_is_rejected_and_what_follows_arrives() {
+    let broker = Broker::start();
+    let (source, mut rx) = MqttSource::start(config(broker.port(), "oversize")).await.unwrap();
+    let mut huge = payload(0);
+    huge.resize(MAX_PAYLOAD_BYTES + 1000, b' ');
+    publish_all(broker.port(), TOPIC, vec![huge, payload(1)]).await;
+    let first = recv(&mut rx).await;
+    assert!(first.payload.is_empty(), "the oversized payload is not kept");
+    let rejected = first.decode().unwrap_err();
+    assert_eq!(rejected.reason, RejectReason::Malformed);
+    assert!(
+        rejected.detail.contains(&format!("{} bytes", MAX_PAYLOAD_BYTES + 1000)),
+        "{rejected:?}"
+    );
+    first.ack.ack().unwrap();
+    let second = recv(&mut rx).await;
+    assert_eq!(second.decode().unwrap().ts, Timestamp::from_nanos(1));
+    second.ack.ack().unwrap();
+    assert_eq!(source.reconnects(), 0);
     source.stop().await;
 }
 
