@@ -90,6 +90,26 @@ impl Framer {
         self.last
     }
 
+    /// Whether [`Framer::accept`] would take the sample's channels, without framing it: not
+    /// `Malformed` (a channel twice), not `UnknownChannel` (no channel of the schema at all).
+    /// Lets a caller refuse such a sample before keeping it anywhere.
+    pub fn check_channels(&self, sample: &Sample) -> Result<(), RejectReason> {
+        let mut seen = vec![false; self.schema.len()];
+        let mut known = 0;
+        for v in &sample.values {
+            if let Some(&i) = self.index.get(&v.channel) {
+                if std::mem::replace(&mut seen[i], true) {
+                    return Err(RejectReason::Malformed);
+                }
+                known += 1;
+            }
+        }
+        if known == 0 {
+            return Err(RejectReason::UnknownChannel);
+        }
+        Ok(())
+    }
+
     /// Frames one sample, or says why it is rejected (see the rules on [`Framer`]). The sample's
     /// asset is not checked: routing samples to their asset's framer is the caller's job.
     pub fn accept(&mut self, sample: &Sample) -> Result<Framed, RejectReason> {

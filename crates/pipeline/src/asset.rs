@@ -162,6 +162,15 @@ impl AssetRuntime {
         });
     }
 
+    /// Whether the active model's frames stage would take the sample's channels (no model:
+    /// any channels; they are journaled for a later model).
+    pub fn check_channels(&self, sample: &Sample) -> Result<(), RejectReason> {
+        match &self.model {
+            Some(active) => active.framer.check_channels(sample),
+            None => Ok(()),
+        }
+    }
+
     /// Frames and scores one journaled sample. Ordering and quality problems come back as the
     /// reason to count; `unknown` receives the number of values for channels not in the schema.
     pub fn score(&mut self, sample: &Sample, unknown: &mut u32) -> Result<Scored, RejectReason> {

@@ -1,6 +1,7 @@
 //! The processor thread: group commit to the journal, acknowledgements, scoring, alarms, and
 //! every command, in one place.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -295,6 +296,13 @@ pub(crate) fn run(mut state: State, mut queue: mpsc::Receiver<Input>) {
     }
 }
 
+/// What one group has admitted so far, per asset index: its newest timestamp and every one.
+#[derive(Default)]
+struct Admitted {
+    newest: HashMap<usize, Timestamp>,
+    stamps: HashSet<(usize, Timestamp)>,
+}
+
 type Group = Vec<(Vec<Result<Sample, Rejected>>, Instant, Ack, Stamped)>;
 
 impl State {
@@ -308,6 +316,7 @@ impl State {
         let mut batch: Vec<Sample> = Vec::new();
         let mut owners: Vec<(usize, Instant)> = Vec::new();
         let latest = now().as_nanos().saturating_add(self.max_ahead_ns);
+        let mut admitted = Admitted::default();
         for (index, (items, received, _, stamped)) in group.iter().enumerate() {
             let mut report = IngestReport::default();
             self.metrics.received(items.len());
@@ -320,10 +329,13 @@ impl State {
                     Ok(sample) if *stamped == Stamped::Outside && sample.ts.as_nanos() > latest => {
                         self.reject(&mut report, RejectReason::Future)
                     }
-                    Ok(sample) => {
-                        batch.push(sample.clone());
-                        owners.push((index, *received));
-                    }
+                    Ok(sample) => match self.admit(sample, &mut admitted) {
+                        Ok(()) => {
+                            batch.push(sample.clone());
+                            owners.push((index, *received));
+                        }
+                        Err(reason) => self.reject(&mut report, reason),
+                    },
                 }
             }
             reports.push(report);
@@ -378,6 +390,34 @@ impl State {
             }
         }
         self.score_stored(stored);
+    }
+
+    /// Judges ordering and channels before the journal, so that a sample is either accepted
+    /// (journaled, acknowledged, scored) or rejected and counted — never journaled, reported
+    /// accepted and then refused by the frames stage. `admitted` holds what this group has
+    /// admitted so far (not journaled yet).
+    fn admit(&self, sample: &Sample, admitted: &mut Admitted) -> Result<(), RejectReason> {
+        let Some(index) = self.asset_index(&sample.asset) else {
+            return Err(RejectReason::UnknownAsset);
+        };
+        let asset = &self.assets[index];
+        if let Some(last) = admitted.newest.get(&index).copied().or(asset.last_ts)
+            && sample.ts <= last
+        {
+            // A redelivery (MQTT after a reconnect, an HTTP retry) of a sample already taken is
+            // a harmless duplicate; anything else at or before the newest is out of order.
+            let taken = sample.ts == last
+                || admitted.stamps.contains(&(index, sample.ts))
+                || self.store.has_sample(&asset.name, sample.ts).unwrap_or_else(|error| {
+                    eprintln!("faultline: {error}");
+                    false
+                });
+            return Err(if taken { RejectReason::Duplicate } else { RejectReason::OutOfOrder });
+        }
+        asset.check_channels(sample)?;
+        admitted.newest.insert(index, sample.ts);
+        admitted.stamps.insert((index, sample.ts));
+        Ok(())
     }
 
     fn reject(&self, report: &mut IngestReport, reason: RejectReason) {

@@ -247,3 +247,54 @@ async fn a_value_that_overflows_the_statistics_is_scored_alarmed_and_stored() {
     assert!(reader.audit_report().unwrap().ok());
     engine.shutdown().await;
 }
+
+/// Ordering and channels are judged before the journal: a rejected sample is neither kept nor
+/// reported as accepted (it used to be journaled, answered `accepted` and then refused by the
+/// frames stage, counted only in the metrics).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn samples_the_frames_stage_would_refuse_are_rejected_before_the_journal() {
+    use faultline_types::RejectReason;
+
+    let dir = tempfile::tempdir().unwrap();
+    let plant = plant();
+    let model = write_model(dir.path(), &plant);
+    let text = format!(
+        "data_dir = \"{}\"\n[[assets]]\nname = \"line\"\nmodel = \"{}\"\n",
+        dir.path().join("data").display(),
+        model.display()
+    );
+    let engine =
+        Engine::start(Config::parse(&text, Path::new("test.toml")).unwrap()).await.unwrap();
+    let one = |ts: i64, channel: &str| {
+        format!(r#"{{"asset": "line", "ts": {ts}, "values": {{"{channel}": 1.0}}}}"#)
+    };
+    let batch = |samples: &[String]| format!(r#"{{"samples": [{}]}}"#, samples.join(","));
+    let first = batch(&[
+        one(1_000, "ch1"),
+        one(2_000, "ch1"),
+        one(1_500, "ch1"),  // older than the newest of the same batch
+        one(2_000, "ch2"),  // the same timestamp again
+        one(3_000, "nope"), // no channel of the model at all
+    ]);
+    let report = engine.ingest_json(first.as_bytes()).await.unwrap();
+    assert_eq!(report.accepted, 2, "{report:?}");
+    let rejected = |reason| report.rejected.get(&reason).copied();
+    assert_eq!(rejected(RejectReason::OutOfOrder), Some(1));
+    assert_eq!(rejected(RejectReason::Duplicate), Some(1));
+    assert_eq!(rejected(RejectReason::UnknownChannel), Some(1));
+    // A later batch: a resend of a journaled sample is a duplicate, an older one out of order.
+    let second = batch(&[one(1_000, "ch1"), one(500, "ch1"), one(4_000, "ch1")]);
+    let report = engine.ingest_json(second.as_bytes()).await.unwrap();
+    assert_eq!(report.accepted, 1, "{report:?}");
+    assert_eq!(report.rejected.get(&RejectReason::Duplicate), Some(&1));
+    assert_eq!(report.rejected.get(&RejectReason::OutOfOrder), Some(&1));
+    let reader = engine.reader().unwrap();
+    assert_eq!(reader.sample_count(Some("line")).unwrap(), 3, "only accepted samples are kept");
+    // Each rejection is counted once, by the reason the sender was told.
+    let metrics = engine.metrics();
+    let count = |reason| metrics.rejects.iter().find(|(r, _)| *r == reason).map(|(_, n)| *n);
+    assert_eq!(count(RejectReason::OutOfOrder), Some(2));
+    assert_eq!(count(RejectReason::Duplicate), Some(2));
+    assert_eq!(count(RejectReason::UnknownChannel), Some(1));
+    engine.shutdown().await;
+}

@@ -157,6 +157,15 @@ impl Store {
         Ok(unsigned(count))
     }
 
+    /// Whether a sample of `asset` at exactly `ts` is stored (a redelivery is then a duplicate,
+    /// not an out-of-order sample).
+    pub fn has_sample(&self, asset: &str, ts: Timestamp) -> Result<bool, StoreError> {
+        self.conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM samples WHERE asset = ?1 AND ts_ns = ?2)")
+            .and_then(|mut s| s.query_row(rusqlite::params![asset, ts.as_nanos()], |r| r.get(0)))
+            .map_err(sql(&self.path, "look up a sample"))
+    }
+
     /// Timestamp of the newest stored sample of `asset`, if any.
     pub fn last_sample_ts(&self, asset: &str) -> Result<Option<Timestamp>, StoreError> {
         let ts: Option<i64> = self
