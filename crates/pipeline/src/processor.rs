@@ -65,6 +65,46 @@ pub(crate) struct State {
     sinks: Vec<Box<dyn Sink>>,
     /// `[ingest] max_ahead_seconds` in nanoseconds.
     max_ahead_ns: i64,
+    reject_log: RejectLog,
+}
+
+/// Shortest time between two log lines about rejections of one reason.
+const REJECT_LOG_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// When each reason was last logged, and how many rejections of it went unlogged since.
+#[derive(Default)]
+struct RejectLog {
+    last: HashMap<RejectReason, Instant>,
+    quiet: HashMap<RejectReason, u64>,
+}
+
+impl RejectLog {
+    fn note(&mut self, reason: RejectReason, detail: impl FnOnce() -> String) {
+        if let Some(line) = self.line(reason, Instant::now(), detail) {
+            eprintln!("{line}");
+        }
+    }
+
+    /// The line to log for this rejection at `now`, if one is due.
+    fn line(
+        &mut self,
+        reason: RejectReason,
+        now: Instant,
+        detail: impl FnOnce() -> String,
+    ) -> Option<String> {
+        if self.last.get(&reason).is_some_and(|at| now.duration_since(*at) < REJECT_LOG_EVERY) {
+            *self.quiet.entry(reason).or_default() += 1;
+            return None;
+        }
+        self.last.insert(reason, now);
+        let quiet = self.quiet.remove(&reason).unwrap_or(0);
+        let more = if quiet > 0 {
+            format!(" ({quiet} more `{}` since the last such line)", reason.as_str())
+        } else {
+            String::new()
+        };
+        Some(format!("faultline: sample rejected, {}: {}{more}", reason.as_str(), detail()))
+    }
 }
 
 impl State {
@@ -110,7 +150,9 @@ impl State {
         let max_ahead_ns = i64::try_from(config.ingest.max_ahead_seconds)
             .unwrap_or(i64::MAX / 1_000_000_000)
             .saturating_mul(1_000_000_000);
-        let state = State { store, assets, alarms, metrics, live, status, sinks, max_ahead_ns };
+        let reject_log = RejectLog::default();
+        let state =
+            State { store, assets, alarms, metrics, live, status, sinks, max_ahead_ns, reject_log };
         state.publish_status();
         Ok(state)
     }
@@ -322,19 +364,35 @@ impl State {
             self.metrics.received(items.len());
             for item in items {
                 match item {
-                    Err(rejected) => self.reject(&mut report, rejected.reason),
+                    Err(rejected) => {
+                        self.reject(&mut report, rejected.reason, || rejected.detail.clone())
+                    }
                     Ok(sample) if self.asset_index(&sample.asset).is_none() => {
-                        self.reject(&mut report, RejectReason::UnknownAsset)
+                        self.reject(&mut report, RejectReason::UnknownAsset, || {
+                            format!("asset `{}` is not configured", sample.asset)
+                        })
                     }
                     Ok(sample) if *stamped == Stamped::Outside && sample.ts.as_nanos() > latest => {
-                        self.reject(&mut report, RejectReason::Future)
+                        let allowance = self.max_ahead_ns;
+                        self.reject(&mut report, RejectReason::Future, || {
+                            let ahead = (sample.ts.as_nanos() - latest + allowance) / 1_000_000_000;
+                            format!(
+                                "asset `{}`: ts {} ns is {} s ahead of this server's clock, more \
+                                 than [ingest] max_ahead_seconds allows",
+                                sample.asset,
+                                sample.ts.as_nanos(),
+                                ahead
+                            )
+                        })
                     }
                     Ok(sample) => match self.admit(sample, &mut admitted) {
                         Ok(()) => {
                             batch.push(sample.clone());
                             owners.push((index, *received));
                         }
-                        Err(reason) => self.reject(&mut report, reason),
+                        Err(reason) => self.reject(&mut report, reason, || {
+                            format!("asset `{}`, ts {} ns", sample.asset, sample.ts.as_nanos())
+                        }),
                     },
                 }
             }
@@ -367,7 +425,9 @@ impl State {
                     stored.push((sample, received));
                 }
                 AppendOutcome::Duplicate { .. } => {
-                    self.reject(&mut reports[owner], RejectReason::Duplicate)
+                    self.reject(&mut reports[owner], RejectReason::Duplicate, || {
+                        format!("asset `{}`, ts {} ns", sample.asset, sample.ts.as_nanos())
+                    })
                 }
             }
         }
@@ -420,8 +480,17 @@ impl State {
         Ok(())
     }
 
-    fn reject(&self, report: &mut IngestReport, reason: RejectReason) {
+    /// Counts a rejected sample, and says why in the log at most once per reason every
+    /// [`REJECT_LOG_EVERY`] (a flood of bad input must not flood the log; the counters have
+    /// every one).
+    fn reject(
+        &mut self,
+        report: &mut IngestReport,
+        reason: RejectReason,
+        detail: impl FnOnce() -> String,
+    ) {
         self.metrics.reject(reason);
+        self.reject_log.note(reason, detail);
         *report.rejected.entry(reason).or_default() += 1;
     }
 
@@ -634,5 +703,30 @@ impl State {
             activation: signature,
             ..target
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejections_are_logged_at_most_once_per_reason_every_ten_seconds_with_the_rest_counted() {
+        let mut log = RejectLog::default();
+        let t0 = Instant::now();
+        let first = log.line(RejectReason::Malformed, t0, || "bad json".into());
+        assert_eq!(first.as_deref(), Some("faultline: sample rejected, malformed: bad json"));
+        for _ in 0..3 {
+            assert!(log.line(RejectReason::Malformed, t0, || unreachable!()).is_none());
+        }
+        // Another reason has its own budget.
+        assert!(log.line(RejectReason::Future, t0, || "ahead".into()).is_some());
+        let later = log.line(RejectReason::Malformed, t0 + REJECT_LOG_EVERY, || "again".into());
+        assert_eq!(
+            later.as_deref(),
+            Some(
+                "faultline: sample rejected, malformed: again (3 more `malformed` since the last such line)"
+            )
+        );
     }
 }
