@@ -162,6 +162,14 @@ impl AssetRuntime {
         });
     }
 
+    /// Rewinds the frames stage so that samples after `ts` are taken again: for scoring, at
+    /// start, the journaled samples that a crash left unscored.
+    pub fn rewind_to(&mut self, ts: Timestamp) {
+        if let Some(active) = &mut self.model {
+            active.framer.resume_after(ts);
+        }
+    }
+
     /// Whether the active model's frames stage would take the sample's channels (no model:
     /// any channels; they are journaled for a later model).
     pub fn check_channels(&self, sample: &Sample) -> Result<(), RejectReason> {

@@ -151,10 +151,48 @@ impl State {
             .unwrap_or(i64::MAX / 1_000_000_000)
             .saturating_mul(1_000_000_000);
         let reject_log = RejectLog::default();
-        let state =
+        let mut state =
             State { store, assets, alarms, metrics, live, status, sinks, max_ahead_ns, reject_log };
+        state.score_unscored()?;
         state.publish_status();
         Ok(state)
+    }
+
+    /// Scores what a crash left journaled but unscored. A sample is acknowledged once it is
+    /// journaled and scored just after; a `kill -9` between the two used to leave it unscored
+    /// for good (and any alarm it would have raised unraised). The gap is what an asset with a
+    /// model has journaled after its newest score: it is taken again, from a fresh detector
+    /// state as after any restart, before any new input. An asset that has never been scored
+    /// (no model until now) starts at the end of its journal as before.
+    fn score_unscored(&mut self) -> Result<(), EngineError> {
+        /// Samples read and scored at a time.
+        const CHUNK: usize = 10_000;
+        for index in 0..self.assets.len() {
+            let asset = &self.assets[index];
+            if asset.model.is_none() {
+                continue;
+            }
+            let name = asset.name.clone();
+            let Some(scored) = self.store.latest_scores(&name, 1)?.pop().map(|r| r.ts) else {
+                continue;
+            };
+            if asset.last_ts.is_none_or(|last| last <= scored) {
+                continue;
+            }
+            self.assets[index].rewind_to(scored);
+            let mut from = Timestamp(scored.as_nanos().saturating_add(1));
+            let mut count = 0;
+            loop {
+                let chunk = self.store.samples(&name, from, Timestamp(i64::MAX), CHUNK)?;
+                let Some(last) = chunk.last() else { break };
+                from = Timestamp(last.sample.ts.as_nanos().saturating_add(1));
+                count += chunk.len();
+                let received = Instant::now();
+                self.score_stored(chunk.into_iter().map(|s| (s.sample, received)).collect());
+            }
+            println!("faultline: {name}: scored {count} journaled samples a stop left unscored");
+        }
+        Ok(())
     }
 
     fn asset_index(&self, name: &str) -> Option<usize> {

@@ -298,3 +298,41 @@ async fn samples_the_frames_stage_would_refuse_are_rejected_before_the_journal()
     assert_eq!(count(RejectReason::UnknownChannel), Some(1));
     engine.shutdown().await;
 }
+
+/// A sample is acknowledged once journaled and scored just after; a `kill -9` in between used
+/// to leave it unscored for good. At start, what an asset journaled after its newest score is
+/// scored before new input (here journaled behind the engine's back, as a crash leaves it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn samples_journaled_but_not_scored_before_a_stop_are_scored_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let plant = plant();
+    let model = write_model(dir.path(), &plant);
+    let text = format!(
+        "data_dir = \"{}\"\n[[assets]]\nname = \"line\"\nmodel = \"{}\"\n",
+        dir.path().join("data").display(),
+        model.display()
+    );
+    let config = Config::parse(&text, Path::new("test.toml")).unwrap();
+    let engine = Engine::start(config.clone()).await.unwrap();
+    let normal = samples(&plant.normal_run(50, 3), "line", 0);
+    assert_eq!(engine.ingest_samples(normal).await.unwrap().accepted, 50);
+    engine.shutdown().await;
+    let mut store = faultline_store::Store::open(&dir.path().join("data")).unwrap();
+    assert_eq!(store.latest_scores("line", 1000).unwrap().len(), 50);
+    // 30 more journaled, not scored, with a step on one channel.
+    let tail = samples(&faulty(&plant, 30, 4), "line", 50_000_000);
+    store.append_samples(&tail).unwrap();
+    assert!(store.open_alarms().unwrap().is_empty());
+    drop(store);
+
+    let engine = Engine::start(config).await.unwrap();
+    let reader = engine.reader().unwrap();
+    assert_eq!(reader.latest_scores("line", 1000).unwrap().len(), 80);
+    assert!(!reader.open_alarms().unwrap().is_empty(), "the fault in the gap raised its alarm");
+    // New input continues after the gap, in order.
+    let next = samples(&plant.normal_run(5, 5), "line", 80_000_000);
+    assert_eq!(engine.ingest_samples(next).await.unwrap().accepted, 5);
+    wait_for("85 scores", || (reader.latest_scores("line", 1000).ok()?.len() == 85).then_some(()))
+        .await;
+    engine.shutdown().await;
+}
