@@ -126,6 +126,49 @@ fn bad_input_is_counted_by_reason_and_good_samples_around_it_are_kept() {
     );
 }
 
+/// A journal write that fails (disk full, an I/O error) acknowledges nothing; MQTT messages it
+/// held used to wait for a reconnect that never came (the broker redelivers only then), each
+/// holding one of the broker's in-flight slots. They are now written again every second and
+/// stored as soon as the journal takes writes, on the same connection.
+#[test]
+fn mqtt_samples_whose_journal_write_failed_are_stored_once_the_journal_recovers() {
+    let Some(broker) = broker() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let model = fit_model(dir.path());
+    let config = write_config(dir.path(), broker.port(), "e2e-journal", &[("line01", &model)]);
+    let server = Server::start(&config);
+    let db = rusqlite::Connection::open(server.data_dir.join("faultline.db")).unwrap();
+    db.execute_batch(
+        "CREATE TRIGGER refuse_samples BEFORE INSERT ON samples \
+         BEGIN SELECT RAISE(ABORT, 'the disk is full'); END;",
+    )
+    .unwrap();
+    let plant = plant();
+    let names = plant.channel_names();
+    let run = plant.normal_run(3, 3);
+    let publisher = Publisher::connect(broker.port(), "e2e-journal-publisher");
+    for i in 0..3 {
+        publisher
+            .publish("faultline/test/line01", payload(BASE_NS + i as i64 * MS, &names, run.row(i)));
+    }
+    publisher.wait_acked(3);
+    let metric = |name: &str| {
+        let (_, text) = support::get(server.port, "/metrics", Some(&server.token())).unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")).map(|v| v.parse::<f64>().unwrap()))
+            .unwrap_or_else(|| panic!("no {name} in {text}"))
+    };
+    wait_until(Duration::from_secs(30), "a failed journal write", || {
+        (metric("faultline_journal_failures_total") >= 1.0).then_some(())
+    });
+    assert_eq!(metric("faultline_samples_stored_total"), 0.0);
+    db.execute_batch("DROP TRIGGER refuse_samples").unwrap();
+    wait_until(Duration::from_secs(10), "3 samples stored", || {
+        (metric("faultline_samples_stored_total") == 3.0).then_some(())
+    });
+    assert_eq!(metric("faultline_samples_received_total"), 3.0, "counted once, not per try");
+}
+
 /// One reject counter of `GET /api/v1/rejects` (`{"by_reason": {"duplicate": 1, ...}}`).
 fn count_reason(rejects: &serde_json::Value, reason: &str) -> u64 {
     rejects["by_reason"][reason].as_u64().unwrap_or_else(|| panic!("no {reason} in {rejects}"))

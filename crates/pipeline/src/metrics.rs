@@ -16,6 +16,9 @@ pub struct Metrics {
     stored: AtomicU64,
     scored: AtomicU64,
     alarms_raised: AtomicU64,
+    alarms_suppressed: AtomicU64,
+    alarm_changes_unsaved: AtomicU64,
+    journal_failures: AtomicU64,
     commits: AtomicU64,
     commit_nanos: AtomicU64,
     rejects: [AtomicU64; RejectReason::ALL.len()],
@@ -32,8 +35,14 @@ pub struct MetricsSnapshot {
     pub stored: u64,
     /// Frames scored by a detector.
     pub scored: u64,
-    /// Alarms raised.
+    /// Alarms raised (from normal to unacknowledged-active).
     pub alarms_raised: u64,
+    /// Alarms suppressed by flood control instead of being announced.
+    pub alarms_suppressed: u64,
+    /// Alarm changes made but not yet stored (the store refused them; retried every second).
+    pub alarm_changes_unsaved: u64,
+    /// Journal writes that failed (their samples were not acknowledged).
+    pub journal_failures: u64,
     /// Journal transactions committed (group commits).
     pub commits: u64,
     /// Total time spent in journal commits, seconds.
@@ -67,6 +76,18 @@ impl Metrics {
             }
             window.push(latency_nanos);
         }
+    }
+
+    pub(crate) fn alarm_suppressed(&self) {
+        self.alarms_suppressed.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn alarm_changes_unsaved(&self, n: usize) {
+        self.alarm_changes_unsaved.store(n as u64, Ordering::Relaxed);
+    }
+
+    pub(crate) fn journal_failed(&self) {
+        self.journal_failures.fetch_add(1, Ordering::Relaxed);
     }
 
     pub(crate) fn committed(&self, nanos: u64) {
@@ -104,6 +125,9 @@ impl Metrics {
             stored: load(&self.stored),
             scored: load(&self.scored),
             alarms_raised: load(&self.alarms_raised),
+            alarms_suppressed: load(&self.alarms_suppressed),
+            alarm_changes_unsaved: load(&self.alarm_changes_unsaved),
+            journal_failures: load(&self.journal_failures),
             commits: load(&self.commits),
             commit_seconds: load(&self.commit_nanos) as f64 / 1e9,
             rejects: RejectReason::ALL.iter().map(|r| (*r, self.rejected(*r))).collect(),

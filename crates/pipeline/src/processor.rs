@@ -1,7 +1,7 @@
 //! The processor thread: group commit to the journal, acknowledgements, scoring, alarms, and
 //! every command, in one place.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, RwLock};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -11,7 +11,7 @@ use faultline_sources::mqtt::{AckHandle, MqttConfig, MqttSource};
 use faultline_sources::payload::Rejected;
 use faultline_store::{AppendOutcome, Event, Store};
 use faultline_train::{ClassifierFile, ModelFile};
-use faultline_types::{RejectReason, Sample, Timestamp};
+use faultline_types::{AlarmState, RejectReason, Sample, Timestamp};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::asset::{AssetRuntime, Diagnosis, Scored, severity};
@@ -66,6 +66,22 @@ pub(crate) struct State {
     /// `[ingest] max_ahead_seconds` in nanoseconds.
     max_ahead_ns: i64,
     reject_log: RejectLog,
+    /// MQTT samples whose journal write failed, to be written again first (see
+    /// [`State::journal_failed`]).
+    held: Vec<(Sample, Instant, AckHandle, Stamped)>,
+    /// Whether the current run of journal failures has been logged.
+    journal_failing: bool,
+    /// Alarm changes the store refused, oldest first (see [`State::save_update`]).
+    unsaved: VecDeque<Unsaved>,
+    /// Whether the current run of refusals has been logged.
+    unsaved_reported: bool,
+}
+
+/// An alarm change waiting to be stored, with the audit record made when it happened.
+struct Unsaved {
+    update: AlarmUpdate,
+    actor: String,
+    event: Event,
 }
 
 /// Shortest time between two log lines about rejections of one reason.
@@ -151,8 +167,21 @@ impl State {
             .unwrap_or(i64::MAX / 1_000_000_000)
             .saturating_mul(1_000_000_000);
         let reject_log = RejectLog::default();
-        let mut state =
-            State { store, assets, alarms, metrics, live, status, sinks, max_ahead_ns, reject_log };
+        let mut state = State {
+            store,
+            assets,
+            alarms,
+            metrics,
+            live,
+            status,
+            sinks,
+            max_ahead_ns,
+            reject_log,
+            held: Vec::new(),
+            journal_failing: false,
+            unsaved: VecDeque::new(),
+            unsaved_reported: false,
+        };
         state.score_unscored()?;
         state.publish_status();
         Ok(state)
@@ -389,9 +418,19 @@ impl State {
     /// Journals every acceptable sample of the group in one transaction, acknowledges, then
     /// scores what was stored.
     fn commit_group(&mut self, group: Group) {
-        if group.is_empty() {
+        if group.is_empty() && self.held.is_empty() {
             return;
         }
+        // MQTT samples held from a failed journal write go first, in their order; they were
+        // counted as received then.
+        let retried = self.held.len();
+        let group: Group = std::mem::take(&mut self.held)
+            .into_iter()
+            .map(|(sample, received, handle, stamped)| {
+                (vec![Ok(sample)], received, Ack::Mqtt(handle), stamped)
+            })
+            .chain(group)
+            .collect();
         let mut reports: Vec<IngestReport> = Vec::with_capacity(group.len());
         let mut batch: Vec<Sample> = Vec::new();
         let mut owners: Vec<(usize, Instant)> = Vec::new();
@@ -399,7 +438,9 @@ impl State {
         let mut admitted = Admitted::default();
         for (index, (items, received, _, stamped)) in group.iter().enumerate() {
             let mut report = IngestReport::default();
-            self.metrics.received(items.len());
+            if index >= retried {
+                self.metrics.received(items.len());
+            }
             for item in items {
                 match item {
                     Err(rejected) => {
@@ -440,20 +481,14 @@ impl State {
         let outcomes = match self.store.append_samples(&batch) {
             Ok(outcomes) => outcomes,
             Err(error) => {
-                // Not durable: acknowledge nothing. MQTT redelivers (the PUBACK is never sent);
-                // HTTP callers get an error and retry.
-                eprintln!(
-                    "faultline: journal write failed, {} samples not acknowledged: {error}",
-                    batch.len()
-                );
-                for (_, _, ack, _) in group {
-                    if let Ack::Report(reply) = ack {
-                        let _caller_gone = reply.send(Err(error.to_string()));
-                    }
-                }
+                self.journal_failed(group, batch, &owners, &error);
                 return;
             }
         };
+        if self.journal_failing {
+            eprintln!("faultline: the journal takes writes again");
+            self.journal_failing = false;
+        }
         self.metrics.committed(started.elapsed().as_nanos() as u64);
         let mut stored = Vec::with_capacity(batch.len());
         for ((sample, (owner, received)), outcome) in batch.into_iter().zip(owners).zip(outcomes) {
@@ -488,6 +523,46 @@ impl State {
             }
         }
         self.score_stored(stored);
+    }
+
+    /// A journal write failed: nothing of the group is durable, so nothing is acknowledged as
+    /// stored. HTTP callers get the error (and send again). An MQTT message is one sample:
+    /// rejected, it is acknowledged now (its rejection is counted); admitted, it is held and
+    /// written again, first, with the next group or within a second — the broker would only
+    /// redeliver it after a reconnect, and meanwhile it would hold one of the broker's
+    /// in-flight slots for nothing. The held messages keep their MQTT slots, so a journal that
+    /// keeps failing pushes back on the broker rather than filling memory.
+    fn journal_failed(
+        &mut self,
+        group: Group,
+        batch: Vec<Sample>,
+        owners: &[(usize, Instant)],
+        error: &faultline_store::StoreError,
+    ) {
+        self.metrics.journal_failed();
+        if !self.journal_failing {
+            eprintln!(
+                "faultline: journal write failed, {} samples not acknowledged (MQTT ones are \
+                 written again every second, HTTP callers get the error): {error}",
+                batch.len()
+            );
+            self.journal_failing = true;
+        }
+        let mut admitted: HashMap<usize, Sample> =
+            owners.iter().map(|(owner, _)| *owner).zip(batch).collect();
+        for (index, (_, received, ack, stamped)) in group.into_iter().enumerate() {
+            match ack {
+                Ack::Report(reply) => {
+                    let _caller_gone = reply.send(Err(error.to_string()));
+                }
+                Ack::Mqtt(handle) => match admitted.remove(&index) {
+                    Some(sample) => self.held.push((sample, received, handle, stamped)),
+                    None => {
+                        let _source_gone = handle.ack();
+                    }
+                },
+            }
+        }
     }
 
     /// Judges ordering and channels before the journal, so that a sample is either accepted
@@ -562,8 +637,10 @@ impl State {
                 fault_class: asset.suspect.as_ref(),
             };
             for update in self.alarms.observe(&observation) {
-                if update.action == "raise" {
+                if update.action == "raise" && update.from == AlarmState::Normal {
                     self.metrics.alarm_raised(received.elapsed().as_nanos() as u64);
+                } else if update.action == "suppress" {
+                    self.metrics.alarm_suppressed();
                 }
                 updates.push(update);
             }
@@ -579,7 +656,11 @@ impl State {
         self.publish_status();
     }
 
-    /// Stores an alarm change with its audit record and publishes it.
+    /// Stores an alarm change of the engine's own (scoring, shelving expiry) with its audit
+    /// record, then publishes it. The engine has already moved on, so a change the store
+    /// refuses is not dropped: it waits, in order, with every later change behind it, and is
+    /// retried every second ([`State::store_unsaved`]); `faultline_alarm_changes_unsaved` says
+    /// how many wait. Operator commands are refused meanwhile, so no change overtakes another.
     fn save_update(&mut self, update: &AlarmUpdate, actor: &str, reason: Option<String>) {
         let event = audit(
             actor,
@@ -589,12 +670,34 @@ impl State {
             Some(update.to.as_str().to_string()),
             reason,
         );
-        if let Err(error) = self.store.save_alarm(&update.alarm, &event) {
-            eprintln!("faultline: alarm {} change not stored: {error}", update.alarm.id);
-            return;
+        self.unsaved.push_back(Unsaved { update: update.clone(), actor: actor.to_string(), event });
+        self.store_unsaved();
+    }
+
+    /// Stores waiting alarm changes, oldest first, until the store refuses one.
+    fn store_unsaved(&mut self) {
+        while let Some(next) = self.unsaved.front() {
+            if let Err(error) = self.store.save_alarm(&next.update.alarm, &next.event) {
+                if !self.unsaved_reported {
+                    eprintln!(
+                        "faultline: alarm {} change not stored, kept and retried every second \
+                         ({} waiting): {error}",
+                        next.update.alarm.id,
+                        self.unsaved.len()
+                    );
+                    self.unsaved_reported = true;
+                }
+                break;
+            }
+            let Some(saved) = self.unsaved.pop_front() else { break };
+            if self.unsaved_reported && self.unsaved.is_empty() {
+                eprintln!("faultline: the alarm changes that waited are stored");
+                self.unsaved_reported = false;
+            }
+            self.deliver(&saved.update, &saved.actor);
+            let _no_subscriber = self.live.send(LiveEvent::from_update(&saved.update));
         }
-        self.deliver(update, actor);
-        let _no_subscriber = self.live.send(LiveEvent::from_update(update));
+        self.metrics.alarm_changes_unsaved(self.unsaved.len());
     }
 
     /// Hands a stored alarm change to every sink. A failing sink is reported, never fatal: the
@@ -615,6 +718,9 @@ impl State {
     }
 
     fn tick(&mut self) {
+        if !self.unsaved.is_empty() {
+            self.store_unsaved();
+        }
         let updates = self.alarms.tick(now());
         for update in &updates {
             self.save_update(update, "engine", Some("shelving expired".into()));
@@ -664,6 +770,15 @@ impl State {
         actor: &str,
         comment: String,
     ) -> Result<CommandOutcome, CommandError> {
+        self.store_unsaved();
+        if let Some(waiting) = self.unsaved.front() {
+            return Err(CommandError::Store(format!(
+                "{} alarm change(s) of the engine, the first of alarm {}, are not stored yet \
+                 (the store refused them; they are retried every second): try again",
+                self.unsaved.len(),
+                waiting.update.alarm.id
+            )));
+        }
         let (engine, update) = preview.map_err(|error| match error {
             AlarmError::UnknownAlarm(id) => CommandError::NotFound(format!("alarm {id}")),
             other => CommandError::Conflict(other.to_string()),

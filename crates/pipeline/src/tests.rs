@@ -336,3 +336,56 @@ async fn samples_journaled_but_not_scored_before_a_stop_are_scored_at_start() {
         .await;
     engine.shutdown().await;
 }
+
+/// An alarm change the store refuses (disk full, a lock held too long) is not dropped while the
+/// engine moves on: it waits, in order, is retried every second, and is stored with its audit
+/// record once the store takes writes again. Meanwhile operator commands are refused, so no
+/// change overtakes it, and `alarm_changes_unsaved` says one is waiting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alarm_change_the_store_refuses_waits_and_is_stored_when_it_can_be() {
+    let dir = tempfile::tempdir().unwrap();
+    let plant = plant();
+    let model = write_model(dir.path(), &plant);
+    let text = format!(
+        "data_dir = \"{}\"\n[[assets]]\nname = \"line\"\nmodel = \"{}\"\n",
+        dir.path().join("data").display(),
+        model.display()
+    );
+    let engine =
+        Engine::start(Config::parse(&text, Path::new("test.toml")).unwrap()).await.unwrap();
+    let normal = samples(&plant.normal_run(50, 3), "line", 0);
+    assert_eq!(engine.ingest_samples(normal).await.unwrap().accepted, 50);
+    let db = rusqlite::Connection::open(dir.path().join("data").join("faultline.db")).unwrap();
+    db.execute_batch(
+        "CREATE TRIGGER refuse_alarms BEFORE INSERT ON events WHEN NEW.action LIKE 'alarm.%' \
+         BEGIN SELECT RAISE(ABORT, 'the disk is full'); END;",
+    )
+    .unwrap();
+    let fault = samples(&faulty(&plant, 30, 4), "line", 50_000_000);
+    assert_eq!(engine.ingest_samples(fault).await.unwrap().accepted, 30);
+    let reader = engine.reader().unwrap();
+    // The processor takes inputs in order: this command runs after the group has been scored.
+    let ack = crate::Command::Acknowledge { id: 1, actor: "olga".into(), comment: "seen".into() };
+    let refused = engine.command(ack).await.unwrap_err();
+    assert!(refused.to_string().contains("not stored yet"), "{refused}");
+    let waiting = engine.metrics().alarm_changes_unsaved;
+    assert!(waiting >= 1, "the raise (and what followed it) waits");
+    assert!(reader.open_alarms().unwrap().is_empty());
+
+    db.execute_batch("DROP TRIGGER refuse_alarms").unwrap();
+    let alarm =
+        wait_for("the raise stored", || reader.open_alarms().ok()?.into_iter().next()).await;
+    assert_eq!(alarm.contributors[0].channel, "ch3");
+    wait_for("nothing waiting", || (engine.metrics().alarm_changes_unsaved == 0).then_some(()))
+        .await;
+    let events = reader.events(1000, None).unwrap();
+    let alarm_events: Vec<_> =
+        events.iter().filter(|(_, e)| e.action.starts_with("alarm.")).collect();
+    assert_eq!(alarm_events.len() as u64, waiting, "every change that waited, once, in order");
+    assert_eq!(alarm_events[0].1.action, "alarm.raise");
+    assert!(reader.audit_report().unwrap().ok());
+    let ack =
+        crate::Command::Acknowledge { id: alarm.id, actor: "olga".into(), comment: "seen".into() };
+    engine.command(ack).await.unwrap();
+    engine.shutdown().await;
+}

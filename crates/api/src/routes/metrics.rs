@@ -66,6 +66,24 @@ pub(crate) fn render(m: &MetricsSnapshot, assets: &[AssetStatus], uptime: f64) -
     );
     family("faultline_alarms_raised_total", "counter", "Alarms raised.", &plain(m.alarms_raised));
     family(
+        "faultline_alarms_suppressed_total",
+        "counter",
+        "Alarms suppressed by flood control instead of being announced.",
+        &plain(m.alarms_suppressed),
+    );
+    family(
+        "faultline_alarm_changes_unsaved",
+        "gauge",
+        "Alarm changes the store refused, waiting for their retry (0 when healthy).",
+        &plain(m.alarm_changes_unsaved),
+    );
+    family(
+        "faultline_journal_failures_total",
+        "counter",
+        "Journal writes that failed; their samples were not acknowledged.",
+        &plain(m.journal_failures),
+    );
+    family(
         "faultline_journal_commits_total",
         "counter",
         "Journal transactions committed (group commits, one fsync each).",
