@@ -21,7 +21,7 @@ mod models;
 mod openapi;
 mod rejects;
 mod session;
-mod stream;
+pub(crate) mod stream;
 mod users;
 
 pub(crate) use fallback::{method_not_allowed, not_found};
@@ -724,7 +724,11 @@ pub(crate) static ROUTES: &[Route] = &[
         path: "/api/v1/me/password",
         operation: "changePassword",
         tag: "session",
-        summary: "Change your own password. The current password must be right (a wrong one is                   a 401, audited as password.failure and counted towards the login lockout);                   the new one must meet the password rules. Every other session of the account                   ends, this one stays; API tokens stay. Audited as user.password. Not for the                   admin token (403).",
+        summary: "Change your own password. The current password must be right (a wrong one is a \
+                  401, audited as password.failure and counted towards the login lockout); the \
+                  new one must meet the password rules. Every other session of the account ends, \
+                  this one stays; API tokens stay. Audited as user.password. Not for the admin \
+                  token (403).",
         access: Access::Authenticated,
         path_params: &[],
         query: &[],
@@ -823,7 +827,9 @@ pub(crate) static ROUTES: &[Route] = &[
         path: "/api/v1/users/{username}/password",
         operation: "resetUserPassword",
         tag: "users",
-        summary: "Set a new password for a user who lost theirs (tell them out of band); all                   their sessions end. Audited as user.password.reset with the comment, never                   the password.",
+        summary: "Set a new password for a user who lost theirs (tell them out of band); all \
+                  their sessions end. Audited as user.password.reset with the comment, never the \
+                  password.",
         access: Access::Permission(Permission::UserManage),
         path_params: &[USERNAME],
         query: &[],
@@ -875,7 +881,8 @@ pub(crate) static ROUTES: &[Route] = &[
         status: 200,
         response: Content {
             content_type: JSON,
-            description: "Array of `{id, username, role, label, created_at, expires_at,                           revoked}`.",
+            description: "Array of `{id, username, role, label, created_at, expires_at, revoked, \
+                          last_used_at}`.",
         },
         errors: &[],
         body_limit: BODY_LIMIT,
@@ -886,7 +893,8 @@ pub(crate) static ROUTES: &[Route] = &[
         path: "/api/v1/tokens/{id}/revoke",
         operation: "revokeToken",
         tag: "users",
-        summary: "Revoke an API token: it is refused from its next request on. 409 if it is                   already revoked. Audited as token.revoke.",
+        summary: "Revoke an API token: it is refused from its next request on. 409 if it is \
+                  already revoked. Audited as token.revoke.",
         access: Access::Permission(Permission::UserManage),
         path_params: &[TOKEN_ID],
         query: &[],

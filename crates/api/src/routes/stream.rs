@@ -1,19 +1,25 @@
 //! `GET /api/v1/stream`: server-sent events of live scores (`score`) and alarm changes
 //! (`alarm`), JSON data. A client that falls too far behind gets a `lagged` event with the
 //! number of skipped events (everything is in the store: re-read it). Streams end when the
-//! server shuts down, so a graceful shutdown does not wait for dashboards to disconnect.
+//! server shuts down, so a graceful shutdown does not wait for dashboards to disconnect, and
+//! when the credentials that opened them stop being valid (checked every [`RECHECK`]: a token
+//! revoked, a session ended by logout, expiry or a disabled user), as every other request would
+//! be refused.
 
 use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::Extension;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
+use faultline_auth::Permission;
 use futures_util::{Stream, StreamExt, future};
 use tokio::sync::watch;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
+use crate::auth::authenticate;
 use crate::dto::{LiveDto, StreamQuery};
 use crate::extract::Params;
 use crate::{ApiError, ApiState};
@@ -25,10 +31,14 @@ pub(crate) struct Shutdown(pub watch::Receiver<bool>);
 /// Comment lines keep idle connections (and proxies) open.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
+/// How often an open stream checks its credentials again.
+pub(crate) const RECHECK: Duration = Duration::from_secs(5);
+
 /// The event stream.
 pub(super) async fn get(
     State(state): State<ApiState>,
     Params(query): Params<StreamQuery>,
+    headers: HeaderMap,
     shutdown: Option<Extension<Shutdown>>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let only = query.asset.filter(|a| !a.is_empty());
@@ -59,8 +69,23 @@ pub(super) async fn get(
             None => future::pending::<()>().await,
         }
     };
-    Ok(Sse::new(events.take_until(Box::pin(stop)))
-        .keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
+    let revoked = still_allowed(state, headers);
+    let end = future::select(Box::pin(stop), Box::pin(revoked));
+    Ok(Sse::new(events.take_until(end)).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
+}
+
+/// Resolves once the request's credentials no longer authenticate a caller who may read.
+async fn still_allowed(state: ApiState, headers: HeaderMap) {
+    let mut every = tokio::time::interval(RECHECK);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    every.tick().await; // the first tick is now: the guard has just checked
+    loop {
+        every.tick().await;
+        match authenticate(&state, &headers).await {
+            Ok(Some(caller)) if caller.role.allows(Permission::Read) => {}
+            _ => return,
+        }
+    }
 }
 
 fn sse_event(dto: &LiveDto) -> Option<Result<Event, Infallible>> {

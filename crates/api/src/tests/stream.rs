@@ -60,3 +60,46 @@ async fn the_stream_delivers_scores_and_ends_on_shutdown() {
     let closed = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut rest)).await;
     assert!(closed.is_ok(), "the stream stays open after shutdown");
 }
+
+/// An open stream is a request that goes on: once its credentials would be refused (a token
+/// revoked here), it ends within the re-check interval instead of streaming for ever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_ends_when_its_token_is_revoked() {
+    let fixture = Fixture::new();
+    let server = Server::start(&fixture).await;
+    let body =
+        serde_json::json!({"username": "vic", "role": "viewer", "password": "a-very-good-secret"});
+    assert_eq!(server.post_json("/api/v1/users", body).await.status, 201);
+    let created = server
+        .post_json("/api/v1/tokens", serde_json::json!({"username": "vic", "label": "wallboard"}))
+        .await
+        .json();
+    let token = created["token"].as_str().unwrap().to_string();
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    let head = request_head("GET", "/api/v1/stream", Some(&token), 0, false);
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    read_until(&mut stream, &mut buf, b"\r\n\r\n").await;
+    assert!(String::from_utf8_lossy(&buf).starts_with("HTTP/1.1 200"));
+    server.ingest_rows(1000..1002, |v| v).await;
+    read_until(&mut stream, &mut buf, b"event: score").await;
+
+    let id = created["id"].as_u64().unwrap();
+    let revoked = server.post(&format!("/api/v1/tokens/{id}/revoke"), b"").await;
+    assert_eq!(revoked.status, 200, "{}", revoked.text());
+    // The response ends (its last chunk); the connection itself may stay open for reuse.
+    let limit = crate::routes::stream::RECHECK + Duration::from_secs(5);
+    let ended = tokio::time::timeout(limit, async {
+        loop {
+            if buf.ends_with(b"\r\n0\r\n\r\n") {
+                return;
+            }
+            let mut chunk = [0u8; 8192];
+            let n = stream.read(&mut chunk).await.unwrap();
+            assert!(n > 0, "closed without ending the response");
+            buf.extend_from_slice(&chunk[..n]);
+        }
+    });
+    assert!(ended.await.is_ok(), "the stream outlived its revoked token");
+    server.stop().await;
+}
