@@ -33,8 +33,10 @@ use axum::response::Response;
 use faultline_pipeline::Engine;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 
 mod auth;
+mod connections;
 pub mod dto;
 mod error;
 mod extract;
@@ -50,6 +52,7 @@ pub use auth::{
     ADMIN_ACTOR, AdminToken, CSRF_HEADER, Principal, SESSION_COOKIE, TOKEN_FILE, TOKEN_SETTING,
     Via, prepare_auth,
 };
+pub use connections::{BODY_READ_TIMEOUT, HEADER_READ_TIMEOUT, SHUTDOWN_GRACE};
 pub use error::ApiError;
 pub use openapi::openapi;
 pub use state::ApiState;
@@ -77,25 +80,34 @@ pub fn app(engine: Engine, token: AdminToken) -> Router {
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .with_state(state)
+        .layer(RequestBodyTimeoutLayer::new(BODY_READ_TIMEOUT))
         .layer(map_response(security_headers))
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then stops accepting, ends the event
-/// streams and waits for requests in flight.
+/// streams and waits at most [`SHUTDOWN_GRACE`] for requests in flight. At most
+/// `max_connections` connections are open at once, each with the timeouts of
+/// `connections.rs`.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
+    max_connections: usize,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop, stopped) = watch::channel(false);
     let app = app.layer(axum::Extension(routes::Shutdown(stopped)));
-    let signal = async move {
+    let handle = axum_server::Handle::new();
+    let signal = handle.clone();
+    tokio::spawn(async move {
         shutdown.await;
         let _no_streams = stop.send(true);
-    };
+        signal.graceful_shutdown(Some(SHUTDOWN_GRACE));
+    });
+    let server = axum_server::from_tcp(listener.into_std()?)?.handle(handle);
     // The peer address feeds the refusal throttle (`throttle.rs`).
-    let app = app.into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(signal).await
+    connections::harden(server, max_connections)
+        .serve(app.into_make_service_with_connect_info::<SocketAddr>())
+        .await
 }
 
 /// Headers on every response: no MIME sniffing, no framing, no referrer. API answers load

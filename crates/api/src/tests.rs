@@ -5,6 +5,7 @@ mod harness;
 
 mod alarms;
 mod auth;
+mod connections;
 mod docs;
 mod ingest;
 mod models;

@@ -10,7 +10,6 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
@@ -78,11 +77,13 @@ pub fn server_config(tls: &TlsConfig) -> Result<ServerConfig, TlsError> {
 }
 
 /// Serves `app` over HTTPS on `listener` until `shutdown` completes, then ends the event
-/// streams and waits (at most 10 s) for requests in flight, like [`crate::serve`].
+/// streams and waits (at most [`crate::SHUTDOWN_GRACE`]) for requests in flight, with the
+/// same connection cap and timeouts as [`crate::serve`].
 pub async fn serve_tls(
     listener: std::net::TcpListener,
     app: Router,
     config: ServerConfig,
+    max_connections: usize,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop, stopped) = watch::channel(false);
@@ -94,11 +95,13 @@ pub async fn serve_tls(
     tokio::spawn(async move {
         shutdown.await;
         let _no_streams = stop.send(true);
-        signal.graceful_shutdown(Some(Duration::from_secs(10)));
+        signal.graceful_shutdown(Some(crate::SHUTDOWN_GRACE));
     });
     listener.set_nonblocking(true)?;
-    axum_server::from_tcp_rustls(listener, RustlsConfig::from_config(Arc::new(config)))?
-        .handle(handle)
+    let server =
+        axum_server::from_tcp_rustls(listener, RustlsConfig::from_config(Arc::new(config)))?
+            .handle(handle);
+    crate::connections::harden(server, max_connections)
         .serve(app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .await
 }

@@ -43,6 +43,7 @@
 //! session_hours = 12         # absolute session lifetime
 //! session_idle_hours = 8     # ends after this long without a request
 //! min_password_length = 12
+//! max_connections = 512      # API connections open at once; more are closed on arrival
 //! ```
 
 use std::net::SocketAddr;
@@ -134,6 +135,9 @@ pub struct SecurityConfig {
     /// with an audit record each; beyond that it is answered 429 and the refusals are counted
     /// in one record per minute instead. 0 turns this off.
     pub max_refusals_per_minute: u32,
+    /// Connections the API holds open at once (HTTP or HTTPS); more are closed on arrival.
+    /// Keep it under the process's file descriptor limit (`LimitNOFILE` under systemd).
+    pub max_connections: usize,
 }
 
 impl Default for SecurityConfig {
@@ -145,6 +149,7 @@ impl Default for SecurityConfig {
             session_idle_hours: 8,
             min_password_length: 12,
             max_refusals_per_minute: 30,
+            max_connections: 512,
         }
     }
 }
@@ -388,6 +393,12 @@ impl Config {
         }
         if security.min_password_length < 8 {
             return Err(invalid("[security] min_password_length must be at least 8".into()));
+        }
+        if security.max_connections < 8 {
+            return Err(invalid(
+                "[security] max_connections must be at least 8 (a dashboard alone holds several)"
+                    .into(),
+            ));
         }
         let mut names: Vec<&str> = self.assets.iter().map(|a| a.name.as_str()).collect();
         names.sort_unstable();

@@ -104,6 +104,12 @@ pub(crate) fn render(m: &MetricsSnapshot, assets: &[AssetStatus], uptime: f64) -
         &[quantile("0.5", m.alarm_latency_p50), quantile("0.99", m.alarm_latency_p99)],
     );
     family(
+        "faultline_connections_refused_total",
+        "counter",
+        "API connections closed on arrival because [security] max_connections were open.",
+        &plain(crate::connections::REFUSED_CONNECTIONS.load(std::sync::atomic::Ordering::Relaxed)),
+    );
+    family(
         "faultline_uptime_seconds",
         "gauge",
         "Seconds since the engine started.",

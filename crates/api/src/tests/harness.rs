@@ -124,7 +124,7 @@ impl Server {
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
         let router = app(engine.clone(), admin.clone());
-        let task = tokio::spawn(serve(listener, router, async {
+        let task = tokio::spawn(serve(listener, router, 64, async {
             let _ = stopped.await;
         }));
         Server { addr, token, engine, admin, stop: Some(stop), task }

@@ -58,9 +58,10 @@ async fn https_serves_tls_1_2_and_1_3_only() {
     let port = listener.local_addr().unwrap().port().to_string();
     let router = app(server.engine.clone(), server.admin.clone());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let served = tokio::spawn(serve_tls(listener, router, server_config(&tls).unwrap(), async {
-        let _ = stopped.await;
-    }));
+    let served =
+        tokio::spawn(serve_tls(listener, router, server_config(&tls).unwrap(), 64, async {
+            let _ = stopped.await;
+        }));
 
     let url = format!("https://localhost:{port}/health");
     let resolve = format!("localhost:{port}:127.0.0.1");

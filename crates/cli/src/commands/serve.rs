@@ -92,6 +92,7 @@ pub async fn serve_engine(
         println!("admin token: as created at first start ({})", token.file.display());
     }
     banner(&token.file);
+    let max_connections = engine.config().security.max_connections;
     let app = faultline_api::app(engine.clone(), token);
     let shutdown = async move {
         let limit = duration.unwrap_or(Duration::MAX);
@@ -103,11 +104,13 @@ pub async fn serve_engine(
     match tls {
         Some(config) => {
             let listener = listener.into_std()?;
-            faultline_api::serve_tls(listener, app, config, shutdown)
+            faultline_api::serve_tls(listener, app, config, max_connections, shutdown)
                 .await
                 .context("HTTPS server")?
         }
-        None => faultline_api::serve(listener, app, shutdown).await.context("HTTP server")?,
+        None => faultline_api::serve(listener, app, max_connections, shutdown)
+            .await
+            .context("HTTP server")?,
     }
     println!("stopping: draining the processor ...");
     engine.shutdown().await;
