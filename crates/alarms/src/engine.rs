@@ -193,7 +193,6 @@ impl AlarmEngine {
             .filter(|open| open.alarm.shelved_until.is_some_and(|until| until <= now))
             .map(|open| open.alarm.id)
             .collect();
-        self.flood.prune(&self.config, now);
         expired
             .into_iter()
             .filter_map(|id| {

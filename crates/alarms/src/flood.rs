@@ -4,7 +4,9 @@
 //! Only annunciated raises are counted, so in every window of `flood_window_ns` (data time) an
 //! operator sees at most the configured number of new alarms per asset and per site, and
 //! annunciation resumes as soon as old raises slide out of the window. Each counter holds at most
-//! its limit of timestamps, so memory is bounded by the number of assets and sites.
+//! its limit of timestamps, so memory is bounded by the number of assets and sites. Windows are
+//! pruned in data time, when a raise is judged; never by the wall clock, which data stamped
+//! long ago (a back-fill) would always be behind.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -39,16 +41,6 @@ impl Flood {
             map.entry(key.to_owned()).or_default().push_back(ts);
         }
         true
-    }
-
-    /// Forgets raises that slid out of the window before `now`, and empty counters.
-    pub(crate) fn prune(&mut self, config: &AlarmConfig, now: Timestamp) {
-        for map in [&mut self.per_asset, &mut self.per_site] {
-            map.retain(|_, times| {
-                forget_old(times, now, config.flood_window_ns);
-                !times.is_empty()
-            });
-        }
     }
 }
 
@@ -103,16 +95,5 @@ mod tests {
         assert!(flood.admit(&config, "b", "s", Timestamp(1)));
         assert!(!flood.admit(&config, "c", "s", Timestamp(2)));
         assert!(flood.admit(&config, "c", "t", Timestamp(2)), "another site has its own count");
-    }
-
-    #[test]
-    fn prune_forgets_old_raises_and_empty_counters() {
-        let config = config(5, 5);
-        let mut flood = Flood::default();
-        flood.admit(&config, "a", "s", Timestamp(0));
-        flood.prune(&config, Timestamp(50));
-        assert_eq!(flood.per_asset.len(), 1);
-        flood.prune(&config, Timestamp(100));
-        assert_eq!(flood, Flood::default());
     }
 }
