@@ -12,7 +12,9 @@ use faultline_sources::hsms::{
     ConnectMode, ContextConfig, ContextVar, HsmsConfig, HsmsSource, SvChannel, TraceConfig,
 };
 
-use crate::{Engine, EngineError, SourceConfig};
+use faultline_types::{RejectReason, Sample};
+
+use crate::{Engine, EngineError, Metrics, SourceConfig};
 
 /// Samples forwarded per ingest call at most.
 const BATCH: usize = 256;
@@ -65,13 +67,132 @@ pub(crate) async fn spawn(engine: Engine, source: &SourceConfig) -> Result<(), E
         .await
         .map_err(|e| EngineError::Source(format!("hsms `{asset}` at {address}: {e}")))?;
     tokio::spawn(async move {
+        let status = hsms.status();
         let _keep_connected = hsms;
+        let mut counted = 0;
         let mut batch = Vec::with_capacity(BATCH);
-        while samples.recv_many(&mut batch, BATCH).await > 0 {
-            if engine.ingest_stamped_samples(std::mem::take(&mut batch)).await.is_err() {
-                break;
+        let mut every = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tokio::select! {
+                received = samples.recv_many(&mut batch, BATCH) => {
+                    if received == 0 {
+                        break;
+                    }
+                    if !forward(&engine, &asset, std::mem::take(&mut batch)).await {
+                        break;
+                    }
+                }
+                _ = every.tick() => {}
             }
+            counted = count_malformed(engine.counters(), status.malformed(), counted);
         }
     });
     Ok(())
+}
+
+/// Hands a batch to the processor; `false` once the engine has stopped. A journal write that
+/// fails is tried again every second: the tool has had its S6F2 (SECS/GEM has no redelivery,
+/// see `docs/hsms.md`), so these samples exist nowhere else, and meanwhile the source's queue
+/// fills and it stops reading the socket, which makes the tool wait.
+async fn forward(engine: &Engine, asset: &str, batch: Vec<Sample>) -> bool {
+    let mut reported = false;
+    loop {
+        match engine.ingest_stamped_samples(batch.clone()).await {
+            Ok(_) => {
+                if reported {
+                    eprintln!("faultline: hsms `{asset}`: samples are journaled again");
+                }
+                return true;
+            }
+            Err(EngineError::Stopped) => return false,
+            Err(error) => {
+                if !reported {
+                    eprintln!(
+                        "faultline: hsms `{asset}`: {} samples not journaled, tried again every \
+                         second: {error}",
+                        batch.len()
+                    );
+                    reported = true;
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+/// Counts the source's malformed messages and unusable reports as rejected samples
+/// (`malformed`), so they show in `/metrics` and `/api/v1/rejects` like any other source's.
+/// Returns the source's count now taken into account.
+fn count_malformed(metrics: &Metrics, now: u64, counted: u64) -> u64 {
+    let new = now.saturating_sub(counted);
+    metrics.received(usize::try_from(new).unwrap_or(usize::MAX));
+    for _ in 0..new {
+        metrics.reject(RejectReason::Malformed);
+    }
+    now.max(counted)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use faultline_types::{ChannelValue, Quality, Timestamp};
+
+    use super::*;
+    use crate::Config;
+
+    #[test]
+    fn the_source_s_malformed_messages_are_counted_once_as_rejected_samples() {
+        let metrics = Metrics::default();
+        let mut counted = count_malformed(&metrics, 3, 0);
+        counted = count_malformed(&metrics, 3, counted);
+        counted = count_malformed(&metrics, 5, counted);
+        assert_eq!(counted, 5);
+        assert_eq!(metrics.rejected(RejectReason::Malformed), 5);
+        assert_eq!(metrics.snapshot().received, 5);
+    }
+
+    /// The tool has had its S6F2: a batch whose journal write fails is tried again until it
+    /// goes through (it used to end the source's forwarding for good, silently).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_batch_whose_journal_write_fails_is_tried_again_until_it_is_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!(
+            "data_dir = \"{}\"\n[[assets]]\nname = \"etch01\"\n",
+            dir.path().join("data").display()
+        );
+        let engine =
+            Engine::start(Config::parse(&text, Path::new("test.toml")).unwrap()).await.unwrap();
+        let db = rusqlite::Connection::open(dir.path().join("data").join("faultline.db")).unwrap();
+        db.execute_batch(
+            "CREATE TRIGGER refuse_samples BEFORE INSERT ON samples \
+             BEGIN SELECT RAISE(ABORT, 'the disk is full'); END;",
+        )
+        .unwrap();
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+        let ts = i64::try_from(now.as_nanos()).unwrap();
+        let batch: Vec<Sample> = (0..3)
+            .map(|i| Sample {
+                asset: "etch01".into(),
+                ts: Timestamp(ts - 10_000_000 + i),
+                values: vec![ChannelValue {
+                    channel: "pressure".into(),
+                    value: 1.0,
+                    quality: Quality::Good,
+                }],
+                context: Vec::new(),
+            })
+            .collect();
+        let forwarding = tokio::spawn({
+            let engine = engine.clone();
+            async move { forward(&engine, "etch01", batch).await }
+        });
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert!(!forwarding.is_finished(), "a failed batch is not given up");
+        db.execute_batch("DROP TRIGGER refuse_samples").unwrap();
+        let forwarded = tokio::time::timeout(Duration::from_secs(10), forwarding).await;
+        assert!(forwarded.expect("stored within 10 s").unwrap());
+        assert_eq!(engine.reader().unwrap().sample_count(Some("etch01")).unwrap(), 3);
+        engine.shutdown().await;
+    }
 }
