@@ -647,11 +647,15 @@ impl State {
             let _no_subscriber = self.live.send(LiveEvent::Score(record.clone()));
             records.push(record);
         }
-        if let Err(error) = self.store.append_scores(&records) {
-            eprintln!("faultline: {} scores not stored: {error}", records.len());
-        }
+        // Alarm changes before scores: the newest stored score is where a start resumes scoring
+        // (`score_unscored`), so a crash between the two writes re-scores these samples, and
+        // the alarms, restored as they were stored, take them again without a second raise.
+        // The other order would lose the alarm changes of a crash in between for good.
         for update in updates {
             self.save_update(&update, "engine", None);
+        }
+        if let Err(error) = self.store.append_scores(&records) {
+            eprintln!("faultline: {} scores not stored: {error}", records.len());
         }
         self.publish_status();
     }
