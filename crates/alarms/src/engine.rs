@@ -150,7 +150,7 @@ impl AlarmEngine {
             (Some(Edge::Raise), None) => Some(self.raise_new(obs)),
             (Some(Edge::Raise), Some(id)) => self.raise_again(id, obs),
             (Some(Edge::Return), Some(id)) => self.on_return(id, obs.ts),
-            (None, Some(id)) if active => self.new_peak(id, obs),
+            (None, Some(id)) if active => self.release_or_peak(id, obs),
             _ => None,
         };
         update.into_iter().collect()
@@ -184,8 +184,8 @@ impl AlarmEngine {
         self.apply(id, Action::Unshelve, at, |open| open.alarm.shelved_until = None)
     }
 
-    /// Lets data time pass: shelves whose deadline is at or before `now` expire (in id order),
-    /// and flood counters forget raises that slid out of the window.
+    /// Lets time pass for shelving: shelves whose deadline is at or before `now` expire (in id
+    /// order). Flood windows are not touched: they run on data time (see `flood.rs`).
     pub fn tick(&mut self, now: Timestamp) -> Vec<AlarmUpdate> {
         let expired: Vec<u64> = self
             .open
@@ -277,6 +277,24 @@ impl AlarmEngine {
         let edit = |open: &mut OpenAlarm| open.alarm.cleared_at = Some(ts);
         let action = if state == AlarmState::Shelved { Action::Update } else { Action::Return };
         self.apply(id, action, ts, edit).ok()
+    }
+
+    /// A sample while the condition is active. A suppressed alarm whose flood windows (at this
+    /// sample's data time) have room again is released: annunciated, and counted in the windows
+    /// as a raise would be. Flood suppression is a pause, not a verdict (ISA-18.2): without this
+    /// a fault that began during a flood stayed hidden for as long as it lasted. Otherwise an
+    /// `update` when the sample sets a new peak.
+    fn release_or_peak(&mut self, id: u64, obs: &Observation) -> Option<AlarmUpdate> {
+        let suppressed = self.open.get(&id)?.alarm.state == AlarmState::Suppressed;
+        if suppressed && self.flood.admit(&self.config, obs.asset, obs.site, obs.ts) {
+            let high = self.config.high_priority_severity;
+            return self
+                .apply(id, Action::Release, obs.ts, |open| {
+                    take_peak(high, &mut open.alarm, obs);
+                })
+                .ok();
+        }
+        self.new_peak(id, obs)
     }
 
     /// A sample while the condition is active: an `update` when it sets a new peak.

@@ -44,6 +44,7 @@
 //! | Shelved | `unshelve`, `shelve_expired` | active | UnackedActive |
 //! | Shelved | `unshelve`, `shelve_expired` | clear | Normal |
 //! | Suppressed | `return` | | Normal |
+//! | Suppressed | `release` (flood over) | active | UnackedActive |
 //! | UnackedActive, AckedActive, Shelved, Suppressed | `update` | | same state |
 //!
 //! Everything else is illegal: [`is_legal`] answers from this table and the engine moves only
@@ -57,9 +58,11 @@
 //! # Flood control
 //! At most `flood_per_asset` alarms per asset and `flood_per_site` per site are annunciated in
 //! any sliding window of `flood_window_ns` (defaults 5, 20, 10 minutes). A new alarm beyond
-//! either limit is raised directly as `Suppressed` (action `suppress`) and goes to `Normal` when
-//! its condition clears. Only annunciated alarms count, and re-alarms of an open alarm neither
-//! count nor get suppressed.
+//! either limit is raised directly as `Suppressed` (action `suppress`). It goes to `Normal` when
+//! its condition clears, or is released (`release`, to `UnackedActive`) at its next active sample
+//! once the windows have room again: suppression pauses annunciation, it does not hide a fault
+//! for as long as it lasts. Only annunciated alarms (raises and releases) count, and re-alarms of
+//! an open alarm neither count nor get suppressed.
 //!
 //! # Time and restarts
 //! `tick(now)` expires shelves whose deadline is at or before `now` and prunes the flood

@@ -465,6 +465,30 @@ fn flood_control_holds_for_data_stamped_long_before_the_wall_clock() {
     assert_eq!(cycle(&mut engine, "a", 29).action, "suppress");
 }
 
+/// Flood suppression is a pause: once the asset's window has room again (in data time) and the
+/// condition is still active, the hidden alarm is annunciated (`release`), counted in the
+/// window like a raise, and can be acknowledged.
+#[test]
+fn a_suppressed_alarm_is_released_when_the_flood_window_has_room_again() {
+    let mut engine = AlarmEngine::new(flood_config(1, 20), 1);
+    assert_eq!(cycle(&mut engine, "a", 0).action, "raise");
+    let suppressed = feed(&mut engine, "a", 10, 2.0, true).remove(0);
+    assert_eq!(suppressed.to, Suppressed);
+    // Still active inside the window: stays hidden.
+    assert!(feed(&mut engine, "a", 50, 2.0, true).iter().all(|u| u.to == Suppressed));
+    // The raise at 0 slid out at 100: the next active sample releases it.
+    let released = feed(&mut engine, "a", 100, 2.0, true).remove(0);
+    assert_eq!(
+        (released.alarm.id, released.from, released.to, released.action),
+        (suppressed.alarm.id, Suppressed, UnackedActive, "release")
+    );
+    engine.acknowledge(released.alarm.id, at(101)).unwrap();
+    // The release counted: another new alarm in the same window is suppressed.
+    assert_eq!(feed(&mut engine, "b", 102, 2.0, true)[0].action, "raise", "another asset");
+    feed(&mut engine, "a", 103, 0.0, false);
+    assert_eq!(feed(&mut engine, "a", 104, 2.0, true)[0].action, "suppress");
+}
+
 #[test]
 fn a_suppressed_alarm_refuses_operator_actions_and_returns_to_normal() {
     let mut engine = AlarmEngine::new(flood_config(0, 20), 1);

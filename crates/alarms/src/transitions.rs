@@ -23,6 +23,8 @@ pub(crate) enum Action {
     ShelveExpired,
     /// Flood control raised a new alarm hidden.
     Suppress,
+    /// The flood ended while a suppressed alarm's condition is still active: it is annunciated.
+    Release,
     /// The record changed without a state change (new peak, or the condition moved while shelved).
     Update,
 }
@@ -38,6 +40,7 @@ impl Action {
             Action::Unshelve => "unshelve",
             Action::ShelveExpired => "shelve_expired",
             Action::Suppress => "suppress",
+            Action::Release => "release",
             Action::Update => "update",
         }
     }
@@ -82,6 +85,7 @@ pub(crate) const TABLE: &[(AlarmState, Action, Guard, AlarmState)] = &[
     (Shelved, Action::ShelveExpired, Guard::Active, UnackedActive),
     (Shelved, Action::ShelveExpired, Guard::Clear, Normal),
     (Suppressed, Action::Return, Guard::Any, Normal),
+    (Suppressed, Action::Release, Guard::Active, UnackedActive),
     (UnackedActive, Action::Update, Guard::Any, UnackedActive),
     (AckedActive, Action::Update, Guard::Any, AckedActive),
     (Shelved, Action::Update, Guard::Any, Shelved),
@@ -114,7 +118,7 @@ mod tests {
 
     const STATES: [AlarmState; 6] =
         [Normal, UnackedActive, AckedActive, UnackedReturned, Shelved, Suppressed];
-    const ACTIONS: [Action; 8] = [
+    const ACTIONS: [Action; 9] = [
         Action::Raise,
         Action::Return,
         Action::Ack,
@@ -122,6 +126,7 @@ mod tests {
         Action::Unshelve,
         Action::ShelveExpired,
         Action::Suppress,
+        Action::Release,
         Action::Update,
     ];
 
@@ -160,6 +165,7 @@ mod tests {
         assert!(is_legal(Shelved, UnackedActive, "shelve_expired"));
         assert!(is_legal(Normal, Suppressed, "suppress"));
         assert!(is_legal(Suppressed, Normal, "return"));
+        assert!(is_legal(Suppressed, UnackedActive, "release"));
         assert!(!is_legal(Normal, AckedActive, "ack"));
         assert!(!is_legal(Normal, Shelved, "shelve"));
         assert!(!is_legal(AckedActive, AckedActive, "ack"));

@@ -165,7 +165,16 @@ fn the_generated_sequences_reach_every_action() {
         let (config, ops) = case().new_tree(&mut runner).expect("strategy").current();
         seen.extend(run(config, ops).expect("invariants hold"));
     }
-    let all =
-        ["ack", "raise", "return", "shelve", "shelve_expired", "suppress", "unshelve", "update"];
+    let all = [
+        "ack",
+        "raise",
+        "release",
+        "return",
+        "shelve",
+        "shelve_expired",
+        "suppress",
+        "unshelve",
+        "update",
+    ];
     assert_eq!(seen, BTreeSet::from(all));
 }

@@ -299,7 +299,7 @@ impl From<&Alarm> for AlarmDto {
 #[derive(Debug, Clone, Serialize)]
 pub struct AlarmChangeDto {
     /// What happened: `raise`, `ack`, `return`, `shelve`, `unshelve`, `shelve_expired`,
-    /// `suppress`, `update`.
+    /// `suppress`, `release`, `update`.
     pub action: String,
     /// State before.
     pub from: &'static str,
