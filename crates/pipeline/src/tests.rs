@@ -55,6 +55,17 @@ fn write_model(dir: &Path, plant: &Plant) -> std::path::PathBuf {
     path
 }
 
+/// A configuration with one asset, `line`, scored by a PCA model of `plant` (written to `dir`),
+/// its data directory in `dir`.
+fn line_config(dir: &Path, plant: &Plant) -> String {
+    let model = write_model(dir, plant);
+    format!(
+        "data_dir = \"{}\"\n[[assets]]\nname = \"line\"\nmodel = \"{}\"\n",
+        dir.join("data").display(),
+        model.display()
+    )
+}
+
 async fn wait_for<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
     let started = Instant::now();
     loop {
@@ -220,12 +231,7 @@ async fn a_sample_stamped_far_ahead_of_the_clock_is_rejected_and_the_asset_goes_
 async fn a_value_that_overflows_the_statistics_is_scored_alarmed_and_stored() {
     let dir = tempfile::tempdir().unwrap();
     let plant = plant();
-    let model = write_model(dir.path(), &plant);
-    let text = format!(
-        "data_dir = \"{}\"\n[[assets]]\nname = \"line\"\nmodel = \"{}\"\n",
-        dir.path().join("data").display(),
-        model.display()
-    );
+    let text = line_config(dir.path(), &plant);
     let engine =
         Engine::start(Config::parse(&text, Path::new("test.toml")).unwrap()).await.unwrap();
     let mut batch = samples(&plant.normal_run(20, 3), "line", 0);
@@ -257,12 +263,7 @@ async fn samples_the_frames_stage_would_refuse_are_rejected_before_the_journal()
 
     let dir = tempfile::tempdir().unwrap();
     let plant = plant();
-    let model = write_model(dir.path(), &plant);
-    let text = format!(
-        "data_dir = \"{}\"\n[[assets]]\nname = \"line\"\nmodel = \"{}\"\n",
-        dir.path().join("data").display(),
-        model.display()
-    );
+    let text = line_config(dir.path(), &plant);
     let engine =
         Engine::start(Config::parse(&text, Path::new("test.toml")).unwrap()).await.unwrap();
     let one = |ts: i64, channel: &str| {
@@ -306,12 +307,7 @@ async fn samples_the_frames_stage_would_refuse_are_rejected_before_the_journal()
 async fn samples_journaled_but_not_scored_before_a_stop_are_scored_at_start() {
     let dir = tempfile::tempdir().unwrap();
     let plant = plant();
-    let model = write_model(dir.path(), &plant);
-    let text = format!(
-        "data_dir = \"{}\"\n[[assets]]\nname = \"line\"\nmodel = \"{}\"\n",
-        dir.path().join("data").display(),
-        model.display()
-    );
+    let text = line_config(dir.path(), &plant);
     let config = Config::parse(&text, Path::new("test.toml")).unwrap();
     let engine = Engine::start(config.clone()).await.unwrap();
     let normal = samples(&plant.normal_run(50, 3), "line", 0);
@@ -345,12 +341,7 @@ async fn samples_journaled_but_not_scored_before_a_stop_are_scored_at_start() {
 async fn an_alarm_change_the_store_refuses_waits_and_is_stored_when_it_can_be() {
     let dir = tempfile::tempdir().unwrap();
     let plant = plant();
-    let model = write_model(dir.path(), &plant);
-    let text = format!(
-        "data_dir = \"{}\"\n[[assets]]\nname = \"line\"\nmodel = \"{}\"\n",
-        dir.path().join("data").display(),
-        model.display()
-    );
+    let text = line_config(dir.path(), &plant);
     let engine =
         Engine::start(Config::parse(&text, Path::new("test.toml")).unwrap()).await.unwrap();
     let normal = samples(&plant.normal_run(50, 3), "line", 0);
@@ -398,12 +389,7 @@ async fn an_alarm_change_the_store_refuses_waits_and_is_stored_when_it_can_be() 
 async fn re_scoring_after_a_crash_does_not_raise_an_alarm_twice() {
     let dir = tempfile::tempdir().unwrap();
     let plant = plant();
-    let model = write_model(dir.path(), &plant);
-    let text = format!(
-        "data_dir = \"{}\"\n[[assets]]\nname = \"line\"\nmodel = \"{}\"\n",
-        dir.path().join("data").display(),
-        model.display()
-    );
+    let text = line_config(dir.path(), &plant);
     let config = Config::parse(&text, Path::new("test.toml")).unwrap();
     let engine = Engine::start(config.clone()).await.unwrap();
     let mut batch = samples(&plant.normal_run(50, 3), "line", 0);
