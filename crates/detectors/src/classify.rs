@@ -159,7 +159,7 @@ impl FaultClassifier {
             {
                 let z = (x - m) / sd;
                 out.push(z);
-                *st = lambda * z + (1.0 - lambda) * *st;
+                *st = crate::ensemble::ewma_step(lambda, z, *st);
             }
             out.extend_from_slice(&state);
         }

@@ -512,11 +512,29 @@ pub fn ewma(values: &[f64], lambda: f64, start: f64) -> Vec<f64> {
     let mut state = start;
     values
         .iter()
-        .map(|v| {
-            state = lambda * v + (1.0 - lambda) * state;
+        .map(|&v| {
+            state = ewma_step(lambda, v, state);
             state
         })
         .collect()
+}
+
+/// One EWMA step: the one recursion of every smoothed statistic, batch and streaming alike. A
+/// value that overflowed (a finite input of 1e200 squares to ∞, and ∞ − ∞ is NaN) enters as
+/// the largest finite number of its sign, as far out of control as a number can say; ∞ or NaN
+/// would stay in the state for good (`0 · ∞` is NaN, so not even λ = 1 would shake it), and
+/// the detector would never alarm again.
+pub fn ewma_step(lambda: f64, value: f64, state: f64) -> f64 {
+    let value = bounded(value);
+    if lambda >= 1.0 {
+        return value;
+    }
+    bounded(lambda * value + (1.0 - lambda) * state)
+}
+
+/// `value` as a finite number: ±∞ as the largest finite number of its sign, NaN as the largest.
+pub fn bounded(value: f64) -> f64 {
+    if value.is_nan() { f64::MAX } else { value.clamp(f64::MIN, f64::MAX) }
 }
 
 /// [`ewma`] of the values capped at `cap` when smoothing (λ < 1): a large excursion then
@@ -525,7 +543,7 @@ pub fn ewma(values: &[f64], lambda: f64, start: f64) -> Vec<f64> {
 fn ewma_capped(values: &[f64], lambda: f64, start: f64, cap: Option<f64>) -> Vec<f64> {
     match cap.filter(|_| lambda < 1.0) {
         Some(cap) => {
-            let capped: Vec<f64> = values.iter().map(|v| v.min(cap)).collect();
+            let capped: Vec<f64> = values.iter().map(|&v| bounded(v).min(cap)).collect();
             ewma(&capped, lambda, start)
         }
         None => ewma(values, lambda, start),
@@ -538,8 +556,8 @@ fn channel_ewma(z: &[f64], channels: usize, lambda: f64, caps: Option<&[f64]>) -
     let mut out = Vec::with_capacity(z.len());
     for row in z.chunks_exact(channels) {
         for (j, (s, x)) in state.iter_mut().zip(row).enumerate() {
-            let x = caps.map_or(*x, |c| x.clamp(-c[j], c[j]));
-            *s = lambda * x + (1.0 - lambda) * *s;
+            let x = caps.map_or(*x, |c| bounded(*x).clamp(-c[j], c[j]));
+            *s = ewma_step(lambda, x, *s);
         }
         out.extend_from_slice(&state);
     }

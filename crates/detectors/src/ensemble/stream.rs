@@ -33,7 +33,7 @@
 
 use faultline_types::{Score, StatisticKind};
 
-use super::DefaultModel;
+use super::{DefaultModel, bounded, ewma_step};
 
 /// The statistics the default detector reports, in `Score::statistics` order.
 pub const STATISTICS: [StatisticKind; 2] = [StatisticKind::T2, StatisticKind::Spe];
@@ -197,8 +197,12 @@ impl DefaultScorer {
             let ns = core.normalisers[i].1;
             spe_slot.contributions.iter_mut().zip(state).for_each(|(c, s)| *c = s / ns);
         }
-        t2_slot.value = t2_value;
-        spe_slot.value = spe_value;
+        // Finite however far out: a statistic over its limit's normaliser can still overflow.
+        t2_slot.value = bounded(t2_value);
+        spe_slot.value = bounded(spe_value);
+        for c in t2_slot.contributions.iter_mut().chain(spe_slot.contributions.iter_mut()) {
+            *c = bounded(*c);
+        }
         t2_slot.limit = self.model.limit;
         spe_slot.limit = self.model.limit;
         out.ready = true;
@@ -252,6 +256,7 @@ impl DefaultScorer {
     /// With caps, a smoothed branch takes in `min(statistic, cap)` and its contributions are
     /// scaled by the same factor, so they stay within the smoothed statistic.
     fn update_states(&mut self, t2: f64, spe: f64) {
+        let (t2, spe) = (bounded(t2), bounded(spe));
         let m = self.model.channels;
         let caps = self.model.core.caps.as_ref();
         for (i, &l) in self.model.config.lambdas.iter().enumerate() {
@@ -261,22 +266,22 @@ impl DefaultScorer {
             };
             let (t2_in, t2_scale) = capped(t2, caps.map(|c| c.t2));
             let (spe_in, spe_scale) = capped(spe, caps.map(|c| c.spe));
-            self.t2_state[i] = l * t2_in + (1.0 - l) * self.t2_state[i];
-            self.spe_state[i] = l * spe_in + (1.0 - l) * self.spe_state[i];
+            self.t2_state[i] = ewma_step(l, t2_in, self.t2_state[i]);
+            self.spe_state[i] = ewma_step(l, spe_in, self.spe_state[i]);
             let t2_rbc = &mut self.t2_rbc_state[i * m..(i + 1) * m];
             for (s, v) in t2_rbc.iter_mut().zip(&self.rbc_t2) {
-                *s = l * (v * t2_scale) + (1.0 - l) * *s;
+                *s = ewma_step(l, v * t2_scale, *s);
             }
             let spe_rbc = &mut self.spe_rbc_state[i * m..(i + 1) * m];
             for (s, v) in spe_rbc.iter_mut().zip(&self.rbc_spe) {
-                *s = l * (v * spe_scale) + (1.0 - l) * *s;
+                *s = ewma_step(l, v * spe_scale, *s);
             }
         }
         let l = self.model.config.channel_lambda;
         let channel_caps = caps.map(|c| &c.channels[..]);
         for (j, (s, x)) in self.channel_state.iter_mut().zip(&self.z).enumerate() {
-            let x = channel_caps.map_or(*x, |c| x.clamp(-c[j], c[j]));
-            *s = l * x + (1.0 - l) * *s;
+            let x = channel_caps.map_or(*x, |c| bounded(*x).clamp(-c[j], c[j]));
+            *s = ewma_step(l, x, *s);
         }
     }
 
@@ -382,6 +387,32 @@ mod tests {
         // Just inside the limit the check stays quiet.
         let inside = stream(&model, &at(0.98 * sensor_limit));
         assert!(inside[row].statistics[0].value < model.limit, "{:?}", inside[row]);
+    }
+
+    /// A finite value so large that T² overflows (a historian's `DBL_MAX` "bad value") used to
+    /// leave NaN in the raw branch's state (`0 · ∞`) for good: no later frame could alarm. It
+    /// now alarms itself, the state stays finite, and a real excursion later still alarms.
+    #[test]
+    fn an_overflowing_frame_alarms_and_leaves_the_detector_working() {
+        let model = DefaultModel::fit(&plant(400, 23), 4, DefaultConfig::default()).unwrap();
+        let mut test = plant(400, 24);
+        test[10 * 4 + 2] = f64::MAX;
+        for row in test.chunks_exact_mut(4).skip(300) {
+            row[1] += 5.0 * model.core.scale[1];
+        }
+        let scores = stream(&model, &test);
+        assert!(scores[10].alarm, "{:?}", scores[10]);
+        for score in scores.iter().filter(|s| s.ready) {
+            for statistic in &score.statistics {
+                assert!(statistic.value.is_finite(), "{statistic:?}");
+                assert!(statistic.contributions.iter().all(|c| c.is_finite()), "{statistic:?}");
+            }
+        }
+        let alarmed = scores[310..].iter().filter(|s| s.alarm).count();
+        assert!(alarmed > 80, "the later shift alarms on {alarmed} of 90 rows");
+        // The batch path agrees.
+        let batch = model.score_batch(&test);
+        assert!(batch[310..].iter().flatten().filter(|b| **b > model.limit).count() > 80);
     }
 
     #[test]
