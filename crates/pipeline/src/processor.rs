@@ -9,7 +9,7 @@ use faultline_alarms::{AlarmEngine, AlarmError, AlarmUpdate, Observation};
 use faultline_sinks::{AlarmEvent, LogSink, Sink};
 use faultline_sources::mqtt::{AckHandle, MqttConfig, MqttSource};
 use faultline_sources::payload::Rejected;
-use faultline_store::{AppendOutcome, Event, Store};
+use faultline_store::{AppendOutcome, DataDirLock, Event, Store};
 use faultline_train::{ClassifierFile, ModelFile};
 use faultline_types::{AlarmState, RejectReason, Sample, Timestamp};
 use tokio::sync::{broadcast, mpsc, oneshot};
@@ -66,6 +66,9 @@ pub(crate) struct State {
     /// `[ingest] max_ahead_seconds` in nanoseconds.
     max_ahead_ns: i64,
     reject_log: RejectLog,
+    /// This engine's hold on the data directory (one engine per directory), released when the
+    /// processor stops.
+    _lock: DataDirLock,
     /// MQTT samples whose journal write failed, to be written again first (see
     /// [`State::journal_failed`]).
     held: Vec<(Sample, Instant, AckHandle, Stamped)>,
@@ -132,6 +135,7 @@ impl State {
         live: broadcast::Sender<LiveEvent>,
         status: Arc<RwLock<Vec<AssetStatus>>>,
     ) -> Result<State, EngineError> {
+        let lock = DataDirLock::acquire(&config.data_dir)?;
         let mut store = Store::open(&config.data_dir)?;
         let mut alarms = AlarmEngine::new(config.alarms.clone(), store.next_alarm_id()?);
         alarms.restore(store.open_alarms()?);
@@ -177,6 +181,7 @@ impl State {
             sinks,
             max_ahead_ns,
             reject_log,
+            _lock: lock,
             held: Vec::new(),
             journal_failing: false,
             unsaved: VecDeque::new(),
@@ -393,6 +398,9 @@ pub(crate) fn run(mut state: State, mut queue: mpsc::Receiver<Input>) {
                         }
                         Input::Tick => state.tick(),
                         Input::Shutdown(done) => {
+                            // Let go of the store and the data directory's lock first: the
+                            // caller may start another engine on it as soon as it hears back.
+                            drop(state);
                             let _caller_gone = done.send(());
                             return;
                         }

@@ -418,3 +418,19 @@ async fn re_scoring_after_a_crash_does_not_raise_an_alarm_twice() {
     assert_eq!(alarms(&reader), before, "the restored alarm took the re-scored samples");
     engine.shutdown().await;
 }
+
+/// Two engines on one data directory would hand out the same alarm ids and overwrite each
+/// other's alarms: the second is refused, naming the first, until the first has stopped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_engine_on_the_same_data_directory_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = line_config(dir.path(), &plant());
+    let config = Config::parse(&text, Path::new("test.toml")).unwrap();
+    let first = Engine::start(config.clone()).await.unwrap();
+    let refused = Engine::start(config.clone()).await.err().expect("a second engine is refused");
+    let message = refused.to_string();
+    assert!(message.contains("in use by faultline pid"), "{message}");
+    first.shutdown().await;
+    let second = Engine::start(config).await.unwrap();
+    second.shutdown().await;
+}

@@ -185,9 +185,10 @@ impl Store {
     /// A fresh file gets schema version [`SCHEMA_VERSION`]; a file of another version, or an
     /// SQLite file that is not a faultline store, is refused with a clear error.
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
-        fs::create_dir_all(data_dir)
+        create_private_dir(data_dir)
             .map_err(|error| StoreError::Io { path: data_dir.to_path_buf(), error })?;
         let path = data_dir.join(DB_FILE);
+        create_private_file(&path).map_err(|error| StoreError::Io { path: path.clone(), error })?;
         let mut conn = Connection::open(&path).map_err(sql(&path, "open"))?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(sql(&path, "set the busy timeout"))?;
         // Enough for every statement the store prepares, so the hot ones are never re-parsed.
@@ -217,6 +218,26 @@ impl Store {
     pub fn path(&self) -> &Path {
         &self.path
     }
+}
+
+/// Creates the data directory (and missing parents) readable by its owner only: the store holds
+/// password hashes and plant data. An existing directory keeps its mode (the operator's choice).
+pub(crate) fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Creates the database file, if missing, readable by its owner only; SQLite gives its `-wal`
+/// and `-shm` files the same mode.
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map(drop)
 }
 
 /// Starts a write transaction that holds the write lock from its first statement on (see the
@@ -334,6 +355,23 @@ pub(crate) fn signed(value: u64) -> i64 {
 mod tests {
     use super::*;
     use crate::testutil::*;
+
+    /// The store holds password hashes: other local users may not read it (it used to be
+    /// created 0755 / 0644).
+    #[cfg(unix)]
+    #[test]
+    fn a_fresh_store_is_readable_by_its_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let mut store = Store::open(&data).unwrap();
+        store.append_event(&event("x.y")).unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&data), 0o700);
+        for file in [DB_FILE.to_string(), format!("{DB_FILE}-wal"), format!("{DB_FILE}-shm")] {
+            assert_eq!(mode(&data.join(&file)), 0o600, "{file}");
+        }
+    }
 
     #[test]
     fn fresh_directory_gets_the_current_version_in_wal_with_full_sync() {

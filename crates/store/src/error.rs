@@ -100,6 +100,17 @@ pub enum StoreError {
         /// What exists, for example `user alice`.
         what: String,
     },
+    /// Another engine runs on this data directory (see [`crate::DataDirLock`]).
+    #[error(
+        "{path}: the data directory is in use by {holder}; stop it, or give this one another \
+         data directory"
+    )]
+    InUse {
+        /// The data directory.
+        path: PathBuf,
+        /// Who holds it, as its lock file says (`faultline pid N`).
+        holder: String,
+    },
     /// The change would break a rule of the stored state, for example demoting or disabling the
     /// last active admin.
     #[error("{path}: {what}")]

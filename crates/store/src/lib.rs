@@ -27,6 +27,7 @@ mod error;
 mod events;
 mod history;
 mod journal;
+mod lock;
 mod registry;
 mod settings;
 #[cfg(test)]
@@ -41,5 +42,6 @@ pub use error::StoreError;
 pub use events::{AuditReport, Event, Signature};
 pub use history::ScoreRecord;
 pub use journal::{AppendOutcome, StoredSample};
+pub use lock::{DataDirLock, LOCK_FILE};
 pub use registry::ModelVersion;
 pub use users::{ApiToken, Session, User};
