@@ -210,6 +210,11 @@ impl DefaultModel {
         if let Some(i) = data.iter().position(|v| !v.is_finite()) {
             return Err(FitError::NonFinite { row: i / channels, channel: i % channels });
         }
+        let limit = crate::multivariate::MAX_MAGNITUDE;
+        if let Some(i) = data.iter().position(|v| v.abs() > limit) {
+            let (row, channel, value) = (i / channels, i % channels, data[i]);
+            return Err(FitError::TooLarge { row, channel, value, limit });
+        }
         let rows = data.len() / channels;
         let needed = 10 * config.folds;
         if rows < needed {

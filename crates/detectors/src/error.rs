@@ -35,6 +35,39 @@ pub enum FitError {
         /// The most that can be kept (one fewer than the frame width, and fewer than the rows).
         max: usize,
     },
+    /// A training value is finite but so large that standardising or squaring it overflows (a
+    /// sentinel such as `DBL_MAX` for "no reading", most likely).
+    #[error(
+        "training row {row}, channel #{channel} is {value:e}: too large to use (beyond ±{limit:e}); \
+         is it a placeholder for a missing reading?"
+    )]
+    TooLarge {
+        /// Row index (0-based) of the lag-embedded data.
+        row: usize,
+        /// Column index.
+        channel: usize,
+        /// The value.
+        value: f64,
+        /// The largest magnitude accepted.
+        limit: f64,
+    },
+    /// The training channels leave too little independent variation for the model: some are
+    /// (almost) exact linear combinations of others, or there are too few rows for the width.
+    #[error(
+        "the training data has {rank} independent direction(s) among {width} inputs (over \
+         {rows} rows), so {wanted} component(s) leave nothing for SPE to measure: drop duplicate \
+         or derived channels (a copy, a sum of others), add rows, or keep fewer components"
+    )]
+    Degenerate {
+        /// Directions with variance (numerical rank of the training correlation matrix).
+        rank: usize,
+        /// Inputs (channels × (lags + 1)).
+        width: usize,
+        /// Training rows.
+        rows: usize,
+        /// Components the rule asked for.
+        wanted: usize,
+    },
     /// A configuration value is out of range.
     #[error("{0}")]
     Config(String),

@@ -6,6 +6,7 @@ mod model;
 mod score;
 
 pub use config::{ComponentRule, LimitMethod, PcaConfig};
+pub(crate) use fit::MAX_MAGNITUDE;
 pub use model::{InvalidModel, Limits, PcaModel};
 pub use score::{BatchStatistics, PcaScorer};
 

@@ -10,6 +10,14 @@ use crate::{FitError, limits};
 /// standardising it would divide by (almost) zero and turn rounding noise into alarms.
 const CONSTANT_RELATIVE_STD: f64 = 1e-12;
 
+/// Largest training value magnitude: beyond it a variance or a squared score can overflow, and
+/// no physical reading is that large (a `DBL_MAX` placeholder is).
+pub(crate) const MAX_MAGNITUDE: f64 = 1e150;
+
+/// An eigenvalue below this share of the total is no independent direction (rounding of an
+/// exact linear combination, or rows fewer than the width).
+const RANK_TOLERANCE: f64 = 1e-10;
+
 impl PcaModel {
     /// Fits a monitor on training rows that are already lag-embedded (for `config.lags = 0`,
     /// plain frames). `data` is row-major with `channels × (config.lags + 1)` values per row.
@@ -30,7 +38,8 @@ impl PcaModel {
         let z = standardised(data, width, &mean, &scale);
         let covariance = z.transpose() * &z * (1.0 / (rows - 1) as f64);
         let (eigenvalues, vectors) = descending_eigen(&covariance)?;
-        let components = choose_components(&eigenvalues, config.components, rows)?;
+        let wanted = choose_components(&eigenvalues, config.components, rows)?;
+        let components = within_rank(&eigenvalues, wanted, config.components, rows)?;
         let loadings = loadings_row_major(&vectors, components);
 
         let mut model = PcaModel {
@@ -46,14 +55,53 @@ impl PcaModel {
             eigenvalues,
         };
         set_limits(&mut model, data)?;
+        let limits = [model.t2_limits, model.spe_limits];
+        if limits.iter().any(|l| !(l.theoretical > 0.0 && l.empirical > 0.0))
+            || limits.iter().any(|l| !l.theoretical.is_finite() || !l.empirical.is_finite())
+        {
+            return Err(FitError::Config(format!(
+                "the fitted limits are not usable (T² {:?}, SPE {:?}): the training data has too \
+                 little variation left outside the model; drop redundant channels or add rows",
+                model.t2_limits, model.spe_limits
+            )));
+        }
         Ok(model)
     }
 }
 
 fn check_finite(data: &[f64], width: usize) -> Result<(), FitError> {
-    match data.iter().position(|v| !v.is_finite()) {
+    match data.iter().position(|v| !v.is_finite() || v.abs() > MAX_MAGNITUDE) {
+        Some(i) if data[i].is_finite() => Err(FitError::TooLarge {
+            row: i / width,
+            channel: i % width,
+            value: data[i],
+            limit: MAX_MAGNITUDE,
+        }),
         Some(i) => Err(FitError::NonFinite { row: i / width, channel: i % width }),
         None => Ok(()),
+    }
+}
+
+/// The components to keep, so that every kept one has variance and at least one direction
+/// with variance is left for SPE. Duplicated or derived channels (a copy, a sum of others) and
+/// fewer rows than inputs leave directions without variance; a model that keeps every direction
+/// with variance has an SPE limit of 0 and alarms on almost every row. A variance rule is held
+/// to the rank; a fixed count beyond it is refused.
+fn within_rank(
+    eigenvalues: &[f64],
+    wanted: usize,
+    rule: ComponentRule,
+    rows: usize,
+) -> Result<usize, FitError> {
+    let total: f64 = eigenvalues.iter().sum();
+    let rank = eigenvalues.iter().filter(|&&l| l > RANK_TOLERANCE * total).count();
+    let degenerate = || FitError::Degenerate { rank, width: eigenvalues.len(), rows, wanted };
+    if wanted < rank {
+        return Ok(wanted);
+    }
+    match rule {
+        ComponentRule::Variance(_) if rank >= 2 => Ok(rank - 1),
+        _ => Err(degenerate()),
     }
 }
 

@@ -183,6 +183,36 @@ fn bad_training_data_gives_errors_not_panics() {
     assert!(matches!(PcaModel::fit(&plant(100, m, 4), m, bad), Err(FitError::Config(_))));
 }
 
+/// Found by review: each of these used to fit "successfully" into a model that alarms on
+/// every row (SPE limit 0) or cannot be loaded (NaN limits written as `null`).
+#[test]
+fn degenerate_training_data_is_refused_with_the_reason() {
+    let m = 4;
+    // A channel that is an exact copy of another: 3 directions with variance among 4 inputs.
+    let mut copy = plant(200, m, 5);
+    for row in copy.chunks_exact_mut(m) {
+        row[3] = row[0];
+    }
+    // The variance rule keeps fewer components than directions, so SPE has one to measure.
+    let model = PcaModel::fit(&copy, m, PcaConfig::default()).unwrap();
+    assert!(model.components <= 2, "{}", model.components);
+    assert!(model.spe_limits.theoretical > 0.0 && model.spe_limits.empirical > 0.0);
+    // A fixed count that leaves nothing is refused, naming the cause.
+    let three = PcaConfig { components: ComponentRule::Fixed(3), ..PcaConfig::default() };
+    let err = PcaModel::fit(&copy, m, three).unwrap_err();
+    assert!(matches!(err, FitError::Degenerate { rank: 3, width: 4, .. }), "{err}");
+    assert!(err.to_string().contains("duplicate"), "{err}");
+    // Fewer rows than inputs: 3 rows of 4 channels have at most 2 directions.
+    let few = plant(3, m, 6);
+    let err = PcaModel::fit(&few, m, three).unwrap_err();
+    assert!(matches!(err, FitError::Degenerate { .. } | FitError::Components { .. }), "{err}");
+    // A placeholder for "no reading" (DBL_MAX) overflows the variance: named, not fitted.
+    let mut huge = plant(100, m, 7);
+    huge[4 * 20 + 2] = f64::MAX;
+    let err = PcaModel::fit(&huge, m, PcaConfig::default()).unwrap_err();
+    assert!(matches!(err, FitError::TooLarge { row: 20, channel: 2, .. }), "{err}");
+}
+
 #[test]
 fn refitting_the_same_data_gives_the_same_model() {
     let (a, _) = fitted(1);
