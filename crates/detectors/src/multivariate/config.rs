@@ -59,12 +59,19 @@ impl Default for PcaConfig {
     }
 }
 
+/// Highest confidence accepted: beyond it the quantiles of the theoretical limits lose all
+/// precision.
+const MAX_CONFIDENCE: f64 = 1.0 - 1e-9;
+
 impl PcaConfig {
     /// Checks ranges, so a fit never starts with a configuration it cannot honour.
     pub fn validate(&self) -> Result<(), FitError> {
-        if !(self.confidence > 0.0 && self.confidence < 1.0) {
+        // Below 0.5 a control limit sits under the median of normal operation (and the F and
+        // normal quantiles behind the theoretical limits are out of range far below it).
+        if !(0.5..=MAX_CONFIDENCE).contains(&self.confidence) {
             return Err(FitError::Config(format!(
-                "confidence must be between 0 and 1 (exclusive), got {}",
+                "confidence must be from 0.5 to {MAX_CONFIDENCE} (a share of normal rows inside \
+                 the limit, such as 0.99), got {}",
                 self.confidence
             )));
         }

@@ -179,8 +179,12 @@ fn bad_training_data_gives_errors_not_panics() {
         PcaModel::fit(&plant(100, m, 4), m, fixed),
         Err(FitError::Components { requested: 4, max: 3 })
     );
-    let bad = PcaConfig { confidence: 1.5, ..PcaConfig::default() };
-    assert!(matches!(PcaModel::fit(&plant(100, m, 4), m, bad), Err(FitError::Config(_))));
+    for confidence in [1.5, 1.0, 0.3, 1e-200, f64::NAN] {
+        // 1e-200 used to panic inside the F quantile (found by review).
+        let bad = PcaConfig { confidence, ..PcaConfig::default() };
+        let fitted = PcaModel::fit(&plant(100, m, 4), m, bad);
+        assert!(matches!(fitted, Err(FitError::Config(_))), "{confidence}: {fitted:?}");
+    }
 }
 
 /// Found by review: each of these used to fit "successfully" into a model that alarms on
