@@ -376,6 +376,15 @@ fn text_columns_must_be_excluded_and_exclude_works() {
     let rows = parse_scores(&out.stdout);
     assert_eq!(rows.len(), 20);
     assert!(rows.iter().all(|r| r.top.iter().all(|t| t != "operator")));
+    // A file without those columns (live data, an export without the operator) still scores:
+    // the model's defaults apply only where the file has them. Given as flags, they must be
+    // there.
+    let bare = write_csv(&dir, "bare.csv", &plant().normal_run(20, 7), Layout::default());
+    let out = succeeds(["score", "--model", s(&model), "--input", s(&bare)]);
+    assert!(out.stdout.starts_with("index,t2,"), "no time column: {}", out.stdout);
+    assert_eq!(out.stdout.lines().count(), 1 + 20);
+    let error = fails(["score", "--model", s(&model), "--input", s(&bare), "--time-col", "ts"]);
+    assert_mentions(&error, &[s(&bare), "time column \"ts\""]);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -12,7 +12,8 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 
 use anyhow::{Context, bail};
-use faultline_train::{ModelFile, Monitor, Progress, load_inputs};
+use faultline_sources::file::FileError;
+use faultline_train::{ModelFile, Monitor, Progress, TrainError, load_inputs};
 use faultline_types::{Recording, Score};
 use serde::Serialize;
 
@@ -35,17 +36,7 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
         );
     }
     artifact.parameters.check().with_context(|| args.model.display().to_string())?;
-    let mut options = read_options(&args.input_args);
-    // Default to what the model was fitted with, so `score` needs no repeated flags.
-    if options.time_col.is_none() {
-        options.time_col = artifact.training.time_column.clone();
-    }
-    if options.exclude.is_empty() {
-        options.exclude = artifact.training.excluded.clone();
-    }
-    let data = load_inputs(std::slice::from_ref(&args.input), &options)?
-        .select(&artifact.schema)
-        .with_context(|| {
+    let data = load_scored(args, &artifact)?.select(&artifact.schema).with_context(|| {
         format!("the data lacks a channel of the model {}", args.model.display())
     })?;
 
@@ -67,6 +58,37 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
         summary.first_alarm.map(|i| format!(", first at index {i}")).unwrap_or_default()
     );
     Ok(())
+}
+
+/// Reads the scored file. `--time-col` and `--exclude` default to what the model was fitted
+/// with, so `score` needs no repeated flags; a default the file does not have (a TEP `.dat`
+/// has no time column, live data may lack a batch column) is dropped, where the same column
+/// given as a flag is an error.
+fn load_scored(args: &ScoreArgs, artifact: &ModelFile) -> anyhow::Result<Recording> {
+    let mut options = read_options(&args.input_args);
+    let time_from_model = options.time_col.is_none();
+    if time_from_model {
+        options.time_col = artifact.training.time_column.clone();
+    }
+    let excludes_from_model = options.exclude.is_empty();
+    if excludes_from_model {
+        options.exclude = artifact.training.excluded.clone();
+    }
+    loop {
+        match load_inputs(std::slice::from_ref(&args.input), &options) {
+            Err(TrainError::File(FileError::UnknownTimeColumn { .. }))
+                if time_from_model && options.time_col.is_some() =>
+            {
+                options.time_col = None;
+            }
+            Err(TrainError::File(FileError::UnknownExclude { name, .. }))
+                if excludes_from_model && options.exclude.contains(&name) =>
+            {
+                options.exclude.retain(|e| *e != name);
+            }
+            loaded => return Ok(loaded?),
+        }
+    }
 }
 
 struct Summary {
