@@ -278,7 +278,7 @@ Contributions are reconstruction-based, divided by each statistic's limit and su
 A `default` model splits its combined statistic over the same columns: t2 = the larger of its \
 smoothed T² and per-channel EWMA branches, spe = its smoothed SPE branches, both against its \
 one limit (combined = the larger of the two; docs/detection.md).\n\
---time-col and --exclude default to what the model was fitted with, where the file has
+--time-col and --exclude default to what the model was fitted with, where the file has \
 those columns.")]
 pub struct ScoreArgs {
     /// Model file written by `faultline fit`.
