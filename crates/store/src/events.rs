@@ -227,11 +227,15 @@ impl Store {
                 _ => {}
             }
         }
-        if report.ok()
-            && let Some((id, detail)) = check_model_links(&tx, &self.path)?
-        {
-            report.first_bad = Some(id);
-            report.detail = Some(detail);
+        if report.ok() {
+            let contradiction = match check_model_links(&tx, &self.path)? {
+                Some(found) => Some(found),
+                None => check_model_rows(&tx, &self.path)?,
+            };
+            if let Some((id, detail)) = contradiction {
+                report.first_bad = Some(id);
+                report.detail = Some(detail);
+            }
         }
         tx.finish().map_err(&err)?;
         Ok(report)
@@ -407,6 +411,106 @@ fn check_model_links(
     Ok(None)
 }
 
+/// What the model rows hold must be what their records say: every version's bytes hash to its
+/// `sha256`, which its upload record names (uploads recorded before the hash was always written
+/// name none and cannot be checked); upload and activation records are about the version's own
+/// asset; and the active version of an asset is the one its newest activation record activated.
+/// Swapping a model's bytes (and its hash column), or moving the active flag without a record,
+/// is caught here and reported at the record it contradicts.
+fn check_model_rows(
+    tx: &rusqlite::Transaction<'_>,
+    path: &Path,
+) -> Result<Option<(u64, String)>, StoreError> {
+    let err = sql(path, "verify model rows");
+    let assets: std::collections::BTreeSet<String> = tx
+        .prepare_cached("SELECT DISTINCT asset FROM models")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .map_err(&err)?;
+    let mut stmt = tx
+        .prepare_cached(
+            "SELECT m.asset, m.version, m.sha256, m.bytes, m.active, m.event_id, u.target, \
+             u.new_value, m.activated_event_id, a.target FROM models m \
+             JOIN events u ON u.id = m.event_id LEFT JOIN events a ON a.id = m.activated_event_id \
+             ORDER BY m.asset, m.version",
+        )
+        .map_err(&err)?;
+    let mut rows = stmt.query([]).map_err(&err)?;
+    // Per asset: (newest activation id, its version), and the versions flagged active.
+    let mut newest: std::collections::BTreeMap<String, (u64, i64)> = Default::default();
+    let mut flagged: std::collections::BTreeMap<String, Vec<(i64, u64)>> = Default::default();
+    while let Some(row) = rows.next().map_err(&err)? {
+        let asset: String = row.get(0).map_err(&err)?;
+        let version: i64 = row.get(1).map_err(&err)?;
+        let sha256: String = row.get(2).map_err(&err)?;
+        let bytes: Vec<u8> = row.get(3).map_err(&err)?;
+        let active: bool = row.get(4).map_err(&err)?;
+        let upload = unsigned(row.get(5).map_err(&err)?);
+        let upload_target: String = row.get(6).map_err(&err)?;
+        let upload_value: Option<String> = row.get(7).map_err(&err)?;
+        let activation: Option<i64> = row.get(8).map_err(&err)?;
+        let activation_target: Option<String> = row.get(9).map_err(&err)?;
+        let model = format!("model {asset} v{version}");
+        if crate::registry::hex(&Sha256::digest(&bytes)) != sha256 {
+            let why = format!("{model}: its stored bytes do not hash to its recorded sha256");
+            return Ok(Some((upload, why)));
+        }
+        let named: Vec<&str> = upload_value
+            .as_deref()
+            .unwrap_or_default()
+            .split(|c: char| !c.is_ascii_hexdigit())
+            .filter(|t| t.len() == 64)
+            .collect();
+        if !named.is_empty() && !named.contains(&sha256.as_str()) {
+            let why = format!(
+                "{model}: its bytes are not the ones its upload record {upload} names (the model \
+                 was replaced after it was recorded)"
+            );
+            return Ok(Some((upload, why)));
+        }
+        // A record about another registered asset: this version's links were re-pointed at
+        // that asset's upload or signed activation.
+        let elsewhere = |target: &str| target != asset && assets.contains(target);
+        if elsewhere(&upload_target) {
+            let why = format!("{model}: its upload record {upload} is about {upload_target}");
+            return Ok(Some((upload, why)));
+        }
+        if let (Some(id), Some(target)) = (activation, activation_target) {
+            let id = unsigned(id);
+            if elsewhere(&target) {
+                let why = format!("{model}: its activation record {id} is about {target}");
+                return Ok(Some((id, why)));
+            }
+            let entry = newest.entry(asset.clone()).or_insert((id, version));
+            if id > entry.0 {
+                *entry = (id, version);
+            }
+        }
+        if active {
+            flagged.entry(asset).or_default().push((version, upload));
+        }
+    }
+    for (asset, (id, version)) in &newest {
+        let active = flagged.get(asset).map(Vec::as_slice).unwrap_or_default();
+        if active.len() != 1 || active[0].0 != *version {
+            let shown: Vec<String> = active.iter().map(|(v, _)| format!("v{v}")).collect();
+            let why = format!(
+                "asset {asset}: its newest activation record {id} activated v{version}, but the \
+                 active version is {} (changed without a record)",
+                if shown.is_empty() { "none".to_string() } else { shown.join(", ") }
+            );
+            return Ok(Some((*id, why)));
+        }
+    }
+    for (asset, active) in &flagged {
+        if !newest.contains_key(asset) {
+            let (version, upload) = active[0];
+            let why = format!("model {asset} v{version} is active without an activation record");
+            return Ok(Some((upload, why)));
+        }
+    }
+    Ok(None)
+}
+
 /// The newest record as an anchor (id 0 and a zero hash when there is none).
 fn last_event(conn: &rusqlite::Connection, path: &Path, what: &str) -> Result<Anchor, StoreError> {
     let last: Option<(i64, Vec<u8>)> = conn
@@ -547,6 +651,7 @@ fn signed_by_actor(signer: &str, actor: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::registry::hex;
     use crate::testutil::*;
 
     #[test]
@@ -678,6 +783,47 @@ mod tests {
         });
         store.append_event(&signed).unwrap();
         assert!(store.audit_report().unwrap().ok());
+    }
+
+    /// Found by review: each of these edits of the model rows passed verification.
+    #[test]
+    fn model_rows_that_contradict_their_records_are_caught() {
+        let activate = |asset: &str| Event { target: asset.into(), ..event("model.activate") };
+        let setup = || {
+            let dir = tempfile::tempdir().unwrap();
+            let mut store = Store::open(dir.path()).unwrap();
+            for (asset, bytes) in [("a", &b"one"[..]), ("a", b"two"), ("b", b"bee")] {
+                let upload = Event { target: asset.into(), ..event("model.upload") };
+                store.put_model(asset, "pca", bytes, &upload).unwrap();
+            }
+            store.activate_model("a", 1, &activate("a")).unwrap();
+            store.activate_model("a", 2, &activate("a")).unwrap();
+            store.activate_model("b", 1, &activate("b")).unwrap();
+            assert!(store.audit_report().unwrap().ok());
+            (dir, store)
+        };
+        let tampered = |edit: &str| {
+            let (dir, store) = setup();
+            raw(dir.path()).execute_batch(edit).unwrap();
+            store.audit_report().unwrap().detail.unwrap_or_default()
+        };
+        let blinded = hex(&Sha256::digest(b"blind"));
+        let swap = format!(
+            "UPDATE models SET bytes = CAST('blind' AS BLOB), sha256 = '{blinded}' \
+             WHERE asset = 'a' AND version = 2"
+        );
+        assert!(tampered(&swap).contains("not the ones its upload record"), "{}", tampered(&swap));
+        let bytes_only = "UPDATE models SET bytes = CAST('blind' AS BLOB) WHERE asset = 'b'";
+        assert!(tampered(bytes_only).contains("do not hash"));
+        let flip = "UPDATE models SET active = 0 WHERE asset = 'a'; \
+                    UPDATE models SET active = 1 WHERE asset = 'a' AND version = 1";
+        assert!(tampered(flip).contains("changed without a record"), "{}", tampered(flip));
+        let none = "UPDATE models SET active = 0 WHERE asset = 'b'";
+        assert!(tampered(none).contains("active version is none"), "{}", tampered(none));
+        let elsewhere = "UPDATE models SET activated_event_id = \
+            (SELECT activated_event_id FROM models WHERE asset = 'a' AND version = 1) \
+            WHERE asset = 'b'";
+        assert!(tampered(elsewhere).contains("is about a"), "{}", tampered(elsewhere));
     }
 
     #[test]

@@ -48,8 +48,9 @@ impl Store {
     /// Stores `bytes` (a model artifact) as the asset's next version, with `event`, atomically.
     /// The new version is not activated.
     ///
-    /// When `event.new_value` is `None` it is recorded as `v<version> sha256:<hex>`, so the
-    /// audit trail always says exactly which bytes were uploaded.
+    /// The record's new value always names the bytes' SHA-256 (`v<version> sha256:<hex>` when
+    /// `event.new_value` is `None`; appended to it when it does not hold the hash), so the
+    /// audit trail says exactly which bytes were uploaded and verification can check them.
     pub fn put_model(
         &mut self,
         asset: &str,
@@ -71,7 +72,13 @@ impl Store {
         })?;
         let sha256 = hex(&Sha256::digest(bytes));
         let mut event = event.clone();
-        event.new_value.get_or_insert_with(|| format!("v{version} sha256:{sha256}"));
+        // The record names the bytes, whatever else the caller put there (a file path, say):
+        // verification checks the stored bytes against it.
+        event.new_value = Some(match event.new_value.take() {
+            None => format!("v{version} sha256:{sha256}"),
+            Some(given) if given.contains(&sha256) => given,
+            Some(given) => format!("{given} sha256:{sha256}"),
+        });
         let event_id = insert_event(&tx, path, &event, &what)?;
         tx.prepare_cached(
             "INSERT INTO models (asset, version, kind, sha256, created_at_ns, bytes, event_id) \
@@ -224,7 +231,7 @@ fn read_version(r: &Row<'_>) -> rusqlite::Result<ModelVersion> {
 }
 
 /// Lower-case hex, as `sha256sum` prints it.
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     bytes
         .iter()
