@@ -224,8 +224,22 @@ impl Store {
                         anchor::ANCHOR_FILE
                     ))
                 }
+                Ok(None) if audited_rows(&tx, &self.path)? > 0 => {
+                    report.detail = Some(format!(
+                        "the trail is empty and the anchor file {} is missing, yet the store \
+                         holds users, models, settings or alarms that records created: the trail \
+                         was removed",
+                        anchor::ANCHOR_FILE
+                    ))
+                }
                 _ => {}
             }
+        }
+        if report.ok()
+            && let Some((id, detail)) = dangling_link(&tx, &self.path)?
+        {
+            report.first_bad = Some(id);
+            report.detail = Some(detail);
         }
         if report.ok() {
             let contradiction = match check_model_links(&tx, &self.path)? {
@@ -250,12 +264,54 @@ impl Store {
             return Ok(());
         }
         let last = last_event(&self.conn, &self.path, "anchor the audit trail")?;
-        if !created_or_migrated && last.id != 0 {
+        // An empty trail beside rows that records created is a removed trail, not a fresh
+        // store: anchoring it would make it verify.
+        let fresh = last.id == 0 && audited_rows(&self.conn, &self.path)? == 0;
+        if !created_or_migrated && !fresh {
             return Ok(());
         }
         anchor::write(&self.path, last)
             .map_err(|error| StoreError::Io { path: anchor::anchor_path(&self.path), error })
     }
+}
+
+/// The tables whose rows name the record that created or last changed them.
+const AUDITED_TABLES: [&str; 5] = ["users", "api_tokens", "models", "settings", "alarms"];
+
+/// Rows of the audited tables: each came with a record, so there are none in a fresh store.
+fn audited_rows(conn: &rusqlite::Connection, path: &Path) -> Result<i64, StoreError> {
+    let sum = AUDITED_TABLES.map(|t| format!("(SELECT count(*) FROM {t})")).join(" + ");
+    conn.query_row(&format!("SELECT {sum}"), [], |r| r.get(0))
+        .map_err(sql(path, "count audited rows"))
+}
+
+/// A row that names a record the trail does not hold (removed, or the link edited to one that
+/// never was, such as 0): the first such record id, with the row.
+fn dangling_link(
+    tx: &rusqlite::Transaction<'_>,
+    path: &Path,
+) -> Result<Option<(u64, String)>, StoreError> {
+    let err = sql(path, "verify the links to the trail");
+    let mut links: Vec<(String, &str)> =
+        AUDITED_TABLES.iter().map(|t| (format!("{t}.event_id"), *t)).collect();
+    links.push(("models.activated_event_id".into(), "models"));
+    for (column, table) in links {
+        let field = column.split('.').nth(1).unwrap_or("event_id");
+        let query = format!(
+            "SELECT min({field}) FROM {table} WHERE {field} IS NOT NULL \
+             AND {field} NOT IN (SELECT id FROM events)"
+        );
+        let missing: Option<i64> = tx.query_row(&query, [], |r| r.get(0)).map_err(&err)?;
+        if let Some(id) = missing {
+            let shown = unsigned(id.max(0));
+            let why = format!(
+                "a row of {table} names record {id} ({column}), which the trail does not hold: \
+                 records were removed, or the link was edited"
+            );
+            return Ok(Some((shown, why)));
+        }
+    }
+    Ok(None)
 }
 
 /// Walks the chain in id order.
@@ -783,6 +839,44 @@ mod tests {
         });
         store.append_event(&signed).unwrap();
         assert!(store.audit_report().unwrap().ok());
+    }
+
+    /// Found by review: removing the whole trail, unlinking the rows it created and deleting the
+    /// anchor made verification (which then wrote a fresh anchor at 0) report "intact".
+    #[test]
+    fn a_removed_trail_is_not_taken_for_a_fresh_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let user = crate::User {
+            name: "ada".into(),
+            role: "admin".into(),
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+            disabled: false,
+            created_at: Timestamp::from_nanos(1),
+        };
+        store.add_user(&user, &event("user.create")).unwrap();
+        let conn = raw(dir.path());
+        // A link to a record that never was is caught while the trail is whole.
+        conn.execute_batch("PRAGMA foreign_keys = OFF; UPDATE users SET event_id = 0").unwrap();
+        let report = store.audit_report().unwrap();
+        assert!(
+            report.detail.as_deref().unwrap_or_default().contains("names record 0"),
+            "{report:?}"
+        );
+        // Then the trail and the anchor go.
+        conn.execute_batch("DROP TRIGGER events_no_delete; DELETE FROM events").unwrap();
+        std::fs::remove_file(dir.path().join(anchor::ANCHOR_FILE)).unwrap();
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        assert!(!dir.path().join(anchor::ANCHOR_FILE).exists(), "not re-anchored at 0");
+        let report = store.audit_report().unwrap();
+        assert!(
+            report.detail.as_deref().unwrap_or_default().contains("the trail was removed"),
+            "{report:?}"
+        );
+        // A truly fresh store is still fine.
+        let fresh = tempfile::tempdir().unwrap();
+        assert!(Store::open(fresh.path()).unwrap().audit_report().unwrap().ok());
     }
 
     /// Found by review: each of these edits of the model rows passed verification.
