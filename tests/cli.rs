@@ -974,6 +974,11 @@ fn user_add_list_and_audit_verify() {
 
     let list = succeeds(["user", "list", "--data-dir", data]);
     assert_mentions(&list.stdout, &["alice", "admin", "bob", "operator", "active"]);
+    // A mistyped directory is an error, not a new empty store.
+    let typo = dir.path().join("dta");
+    let error = fails(["user", "list", "--data-dir", s(&typo)]);
+    assert_mentions(&error, &[s(&typo), "no faultline store here"]);
+    assert!(!typo.exists(), "nothing was created");
     assert!(!list.stdout.contains("carol"));
     assert!(!list.stdout.contains("argon2"), "no hashes printed: {}", list.stdout);
 

@@ -85,7 +85,7 @@ pub fn passwd(args: &UserPasswdArgs) -> anyhow::Result<()> {
     if comment.is_empty() {
         bail!("--comment must not be empty: it is the audit record's reason");
     }
-    let mut store = Store::open(&data_dir)?;
+    let mut store = existing_store(&data_dir)?;
     if store.user(&args.name)?.is_none() {
         bail!("no user {} in {} (faultline user list shows them)", args.name, data_dir.display());
     }
@@ -135,9 +135,22 @@ fn read_password(name: &str) -> anyhow::Result<String> {
 }
 
 /// `faultline user list`.
+/// The store in `data_dir`, which must exist: a mistyped directory is an error here, not a new
+/// empty store (only `user add`, which sets up the first administrator, creates one).
+fn existing_store(data_dir: &std::path::Path) -> anyhow::Result<Store> {
+    if !data_dir.join(faultline_store::DB_FILE).exists() {
+        bail!(
+            "{}: no faultline store here (no {}); check --data-dir",
+            data_dir.display(),
+            faultline_store::DB_FILE
+        );
+    }
+    Ok(Store::open(data_dir)?)
+}
+
 pub fn list(args: &StoreArgs) -> anyhow::Result<()> {
     let (data_dir, _) = store_target(args)?;
-    let store = Store::open(&data_dir)?;
+    let store = existing_store(&data_dir)?;
     let users = store.users()?;
     if users.is_empty() {
         println!(
