@@ -10,7 +10,7 @@ use faultline_sinks::{AlarmEvent, LogSink, Sink};
 use faultline_sources::mqtt::{AckHandle, MqttConfig, MqttSource};
 use faultline_sources::payload::Rejected;
 use faultline_store::{AppendOutcome, DataDirLock, Event, Store};
-use faultline_train::{ClassifierFile, ModelFile};
+use faultline_train::{ClassifierFile, ModelFile, check_model_file};
 use faultline_types::{AlarmState, RejectReason, Sample, Timestamp};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
@@ -314,7 +314,10 @@ fn load_classifier(asset: &AssetRuntime, path: &std::path::Path) -> Result<Diagn
 }
 
 fn decode_model(bytes: &[u8], origin: &str) -> Result<ModelFile, String> {
-    ModelFile::from_bytes(bytes, std::path::Path::new(origin)).map_err(|e| e.to_string())
+    let file =
+        ModelFile::from_bytes(bytes, std::path::Path::new(origin)).map_err(|e| e.to_string())?;
+    check_model_file(&file).map_err(|e| format!("{origin}: {e}"))?;
+    Ok(file)
 }
 
 /// Wall-clock now, for audit records and shelving (never for data).

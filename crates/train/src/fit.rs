@@ -39,6 +39,22 @@ impl Method {
 /// training summary (what `faultline score` and the live engine load).
 pub type ModelFile = ModelArtifact<MonitorModel>;
 
+/// Checks a loaded model file as a whole: its parameters ([`MonitorModel::check`]) and that its
+/// channel list names exactly the model's channels. The checksum only proves the bytes are the
+/// ones written; a file from a faulty writer (or built by hand) with a channel list of another
+/// length would frame nothing, or make the frames stage refuse its own model.
+pub fn check_model_file(file: &ModelFile) -> Result<(), String> {
+    file.parameters.check().map_err(|e| e.to_string())?;
+    let (named, channels) = (file.schema.len(), file.parameters.channels());
+    if named != channels {
+        return Err(format!(
+            "the model file names {named} channels but its model has {channels}: the file is \
+             inconsistent; fit it again"
+        ));
+    }
+    Ok(())
+}
+
 /// Fits on a recording: lag-embeds it when `config.lags > 0`, and turns detector errors into
 /// messages that name channels instead of column numbers.
 pub fn fit_recording(recording: &Recording, config: PcaConfig) -> Result<PcaModel, TrainError> {

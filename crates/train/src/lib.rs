@@ -23,7 +23,7 @@ mod shuffle_tests;
 
 pub use default::{ClassifierFile, DefaultModelFile, fit_classifier_model, fit_default_model};
 pub use error::TrainError;
-pub use fit::{Method, ModelFile, fit_model, fit_recording};
+pub use fit::{Method, ModelFile, check_model_file, fit_model, fit_recording};
 pub use history::{HistoryRows, RefitMethod, history_rows, refit_bytes};
 pub use load::load_inputs;
 pub use monitor::{Monitor, MonitorModel};

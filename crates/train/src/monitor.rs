@@ -204,6 +204,22 @@ mod tests {
         }
     }
 
+    /// A file whose channel list does not match its model (a faulty writer, or built by hand)
+    /// passed the checksum and `check()`: the live engine's frames stage then refused it with
+    /// a panic. It is refused when loaded, with the reason (found by review).
+    #[test]
+    fn a_file_whose_channel_list_does_not_match_its_model_is_refused() {
+        let recording = recording();
+        let mut file =
+            fit_model(&recording, Method::Pca, Default::default(), TrainingSummary::default())
+                .unwrap();
+        crate::check_model_file(&file).unwrap();
+        file.schema = ChannelSchema::from_names(["a", "b"]).unwrap();
+        let loaded = ModelFile::from_bytes(&file.to_bytes(), Path::new("m.flm")).unwrap();
+        let error = crate::check_model_file(&loaded).unwrap_err();
+        assert!(error.contains("names 2 channels but its model has 3"), "{error}");
+    }
+
     #[test]
     fn a_payload_that_is_no_detection_model_is_named() {
         let artifact = ModelArtifact {

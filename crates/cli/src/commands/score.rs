@@ -13,7 +13,7 @@ use std::io::{self, BufWriter, Write};
 
 use anyhow::{Context, bail};
 use faultline_sources::file::FileError;
-use faultline_train::{ModelFile, Monitor, Progress, TrainError, load_inputs};
+use faultline_train::{ModelFile, Monitor, Progress, TrainError, check_model_file, load_inputs};
 use faultline_types::{Recording, Score};
 use serde::Serialize;
 
@@ -35,7 +35,7 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
             artifact.parameters.kind()
         );
     }
-    artifact.parameters.check().with_context(|| args.model.display().to_string())?;
+    check_model_file(&artifact).map_err(|e| anyhow::anyhow!("{}: {e}", args.model.display()))?;
     let data = load_scored(args, &artifact)?.select(&artifact.schema).with_context(|| {
         format!("the data lacks a channel of the model {}", args.model.display())
     })?;
