@@ -478,6 +478,23 @@ fn constant_channel_at_fit_is_named() {
         "ts",
     ]);
     assert_mentions(&error, &[s(&train), "\"ch05\"", "constant"]);
+    // A counter (a constant step every row) is constant to the default detector, which feeds a
+    // drifting channel as its difference: refused alike.
+    let mut counter = plant().normal_run(TRAINING_ROWS, 1);
+    for (i, v) in counter.values.iter_mut().skip(4).step_by(m).enumerate() {
+        *v = 10.0 * i as f64;
+    }
+    let train = write_csv(&dir, "counter.csv", &counter, Layout { time: true, text: None });
+    let error = fails([
+        "fit",
+        "--input",
+        s(&train),
+        "--model",
+        s(&dir.path().join("d.flm")),
+        "--time-col",
+        "ts",
+    ]);
+    assert_mentions(&error, &[s(&train), "\"ch05\"", "same step (10)", "--exclude"]);
 }
 
 #[test]

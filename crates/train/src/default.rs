@@ -32,6 +32,7 @@ pub fn fit_default_model(
     let model =
         DefaultModel::fit(&recording.values, recording.channels(), DefaultConfig::default())
             .map_err(|e| fit_error(&recording.origin, e))?;
+    refuse_constant_steps(recording, &model.differenced)?;
     let verdicts = model.alarms(&recording.values);
     let scored = verdicts.iter().flatten().count().max(1);
     let alarms = verdicts.iter().flatten().filter(|a| **a).count();
@@ -61,6 +62,35 @@ fn refuse_constant_channels(recording: &Recording) -> Result<(), TrainError> {
         if n > 0 && var.sqrt() <= CONSTANT_RELATIVE_STD * mean.abs().max(1.0) {
             let message = format!(
                 "channel \"{}\" is constant ({mean}) in the training data; exclude it with --exclude",
+                channel.name
+            );
+            let error = FitError::ConstantChannel { channel: j, value: mean };
+            return Err(TrainError::Fit { origin: recording.origin.clone(), message, error });
+        }
+    }
+    Ok(())
+}
+
+/// The detector feeds a channel that drifts in the training rows as its first difference. A
+/// channel whose difference is constant (a counter, a totaliser, an evenly sampled clock) would
+/// then enter as a constant and be ignored: a jump or a stop on it could never alarm. Refused
+/// like a constant channel, for the user to decide (found by review).
+fn refuse_constant_steps(recording: &Recording, differenced: &[bool]) -> Result<(), TrainError> {
+    let (m, n) = (recording.channels(), recording.rows());
+    for (j, channel) in recording.schema.channels.iter().enumerate() {
+        if !differenced.get(j).copied().unwrap_or(false) || n < 3 {
+            continue;
+        }
+        let column: Vec<f64> = recording.values.iter().skip(j).step_by(m).copied().collect();
+        let steps: Vec<f64> = column.windows(2).map(|w| w[1] - w[0]).collect();
+        let mean = steps.iter().sum::<f64>() / steps.len() as f64;
+        let var =
+            steps.iter().map(|d| (d - mean) * (d - mean)).sum::<f64>() / (steps.len() - 1) as f64;
+        if var.sqrt() <= CONSTANT_RELATIVE_STD * mean.abs().max(1.0) {
+            let message = format!(
+                "channel \"{}\" changes by the same step ({mean}) every row of the training data \
+                 (a counter or a clock?): the detector would ignore it; exclude it with --exclude, \
+                 or name it with --time-col",
                 channel.name
             );
             let error = FitError::ConstantChannel { channel: j, value: mean };
