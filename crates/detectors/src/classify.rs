@@ -24,6 +24,7 @@ use faer::{Accum, Mat, MatRef, Par, Side};
 use serde::{Deserialize, Serialize};
 
 use crate::FitError;
+use crate::multivariate::MAX_MAGNITUDE;
 
 /// Settings of the classifier.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -102,7 +103,22 @@ impl FaultClassifier {
         } else {
             runs.iter().flat_map(|(_, d)| d.iter().copied()).collect()
         };
+        if let Some(i) = reference.iter().position(|v| !v.is_finite() || v.abs() > MAX_MAGNITUDE) {
+            let (row, channel, value) = (i / channels, i % channels, reference[i]);
+            return Err(if value.is_finite() {
+                FitError::TooLarge { row, channel, value, limit: MAX_MAGNITUDE }
+            } else {
+                FitError::NonFinite { row, channel }
+            });
+        }
         let (mean, scale) = moments(&reference, channels);
+        // A channel constant in the reference run has no scale: any later jitter on it, divided
+        // by the floor, would outweigh every real channel in the verdict (found by review).
+        if let Some(channel) =
+            scale.iter().zip(&mean).position(|(s, m)| *s <= CONSTANT * m.abs().max(1.0))
+        {
+            return Err(FitError::ConstantChannel { channel, value: mean[channel] });
+        }
         let mut model = FaultClassifier {
             config,
             channels,
@@ -204,6 +220,9 @@ impl FaultClassifier {
     }
 }
 
+/// Relative standard deviation under which a channel counts as constant (as in PCA fitting).
+const CONSTANT: f64 = 1e-12;
+
 fn moments(data: &[f64], width: usize) -> (Vec<f64>, Vec<f64>) {
     let n = (data.len() / width) as f64;
     let mut mean = vec![0.0; width];
@@ -216,8 +235,7 @@ fn moments(data: &[f64], width: usize) -> (Vec<f64>, Vec<f64>) {
             *v += (x - m) * (x - m) / (n - 1.0).max(1.0);
         }
     }
-    let scale =
-        var.iter().zip(&mean).map(|(v, m)| v.sqrt().max(1e-12 * m.abs().max(1.0))).collect();
+    let scale = var.iter().map(|v| v.sqrt()).collect();
     (mean, scale)
 }
 
@@ -234,6 +252,15 @@ mod tests {
             (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
         };
         (0..rows).flat_map(|_| shift.map(|s| s + noise())).collect()
+    }
+
+    #[test]
+    fn a_channel_constant_in_the_normal_run_is_refused() {
+        let mut normal = run(300, 1, [0.0; 3]);
+        normal.iter_mut().skip(1).step_by(3).for_each(|v| *v = 4.0);
+        let f1 = run(300, 2, [0.3, 0.0, 0.0]);
+        let fitted = FaultClassifier::fit(&[(0, &normal), (1, &f1)], 3, ClassifyConfig::default());
+        assert!(matches!(fitted, Err(FitError::ConstantChannel { channel: 1, .. })), "{fitted:?}");
     }
 
     #[test]

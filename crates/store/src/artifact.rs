@@ -135,11 +135,13 @@ impl<P: Serialize> ModelArtifact<P> {
         bytes
     }
 
-    /// Writes the artifact atomically (temporary file, fsync, rename).
+    /// Writes the artifact atomically (temporary file, fsync, rename). The temporary file is
+    /// this process's own, so two processes saving to one path do not write into each other's
+    /// (the last rename wins, whole).
     pub fn save(&self, path: &Path) -> Result<(), ArtifactError> {
         let io = |error| ArtifactError::Io { path: path.to_path_buf(), error };
         let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
-        tmp_name.push(".tmp");
+        tmp_name.push(format!(".{}.tmp", std::process::id()));
         let tmp = path.with_file_name(tmp_name);
         let mut file = File::create(&tmp).map_err(io)?;
         file.write_all(&self.to_bytes()).map_err(io)?;
@@ -211,7 +213,9 @@ mod tests {
         let path = dir.path().join("m.flm");
         sample().save(&path).unwrap();
         assert_eq!(ModelArtifact::<Vec<f64>>::load(&path).unwrap(), sample());
-        assert!(!dir.path().join("m.flm.tmp").exists());
+        let names: Vec<_> =
+            std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["m.flm"], "no temporary file is left");
     }
 
     #[test]
