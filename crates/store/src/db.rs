@@ -214,6 +214,39 @@ impl Store {
         Ok(store)
     }
 
+    /// Opens an existing store for reading only, for verification: nothing in the directory is
+    /// created or changed (no migration, no anchor, no pragma that writes), so an auditor can
+    /// check an evidence copy, or a store they may not write. A store written by another
+    /// schema version is refused: migrating it is a change, and verifying it as it is needs
+    /// the release that wrote it.
+    pub fn open_read_only(data_dir: &Path) -> Result<Store, StoreError> {
+        let path = data_dir.join(DB_FILE);
+        if !path.is_file() {
+            return Err(StoreError::Io {
+                path,
+                error: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "no faultline store here; check the data directory",
+                ),
+            });
+        }
+        let conn = Connection::open_with_flags(
+            &path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(sql(&path, "open for reading"))?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(sql(&path, "set the busy timeout"))?;
+        let found = user_version(&conn, &path)?;
+        if (1..SCHEMA_VERSION).contains(&found) {
+            return Err(StoreError::OlderVersion { path, found });
+        }
+        if found != SCHEMA_VERSION {
+            return Err(StoreError::UnsupportedVersion { path, found });
+        }
+        check_application_id(&conn, &path)?;
+        Ok(Store { conn, path })
+    }
+
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
@@ -355,6 +388,51 @@ pub(crate) fn signed(value: u64) -> i64 {
 mod tests {
     use super::*;
     use crate::testutil::*;
+
+    /// Verification opens read-only and changes nothing (it used to migrate older files and
+    /// write anchors, and failed on a copy the auditor could not write; found by review).
+    #[test]
+    fn a_read_only_open_verifies_without_changing_anything() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        for _ in 0..3 {
+            store.append_event(&event("x.y")).unwrap();
+        }
+        drop(store);
+        let snapshot = || {
+            let mut files: Vec<(String, usize, u64)> = fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap())
+                // SQLite's own shared-memory and (empty) log files of a WAL reader.
+                .filter(|e| !e.file_name().to_string_lossy().ends_with("-shm"))
+                .filter(|e| !e.file_name().to_string_lossy().ends_with("-wal"))
+                .map(|e| {
+                    let bytes = fs::read(e.path()).unwrap();
+                    let sum = bytes.iter().fold(0u64, |h, b| h.rotate_left(5) ^ u64::from(*b));
+                    (e.file_name().to_string_lossy().into_owned(), bytes.len(), sum)
+                })
+                .collect();
+            files.sort();
+            files
+        };
+        let before = snapshot();
+        let store = Store::open_read_only(dir.path()).unwrap();
+        let report = store.audit_report().unwrap();
+        assert!(report.ok() && report.records == 3, "{report:?}");
+        drop(store);
+        assert_eq!(snapshot(), before);
+        // An older store is refused as it is, not migrated.
+        let old = tempfile::tempdir().unwrap();
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        fs::copy(fixtures.join("store_v2.db"), old.path().join(DB_FILE)).unwrap();
+        let refused = Store::open_read_only(old.path()).err().expect("a v2 store is refused");
+        assert!(matches!(refused, StoreError::OlderVersion { found: 2, .. }), "{refused}");
+        assert_eq!(
+            fs::read(old.path().join(DB_FILE)).unwrap(),
+            fs::read(fixtures.join("store_v2.db")).unwrap()
+        );
+        assert!(Store::open_read_only(&old.path().join("missing")).is_err());
+    }
 
     /// The store holds password hashes: other local users may not read it (it used to be
     /// created 0755 / 0644).

@@ -43,6 +43,20 @@ pub enum StoreError {
         /// `PRAGMA user_version` found in the file.
         found: i64,
     },
+    /// A read-only open found a store of an older schema version: reading it as it is needs
+    /// the release that wrote it, and migrating it is a change.
+    #[error(
+        "{path}: store schema version {found} is older than this build's ({SCHEMA_VERSION}); a \
+         read-only verification cannot migrate it: verify a copy after opening that copy once \
+         with this release (faultline user list --data-dir COPY), or verify with the release \
+         that wrote it"
+    )]
+    OlderVersion {
+        /// The database file.
+        path: PathBuf,
+        /// `PRAGMA user_version` found in the file.
+        found: i64,
+    },
     /// The database cannot be run the way durability requires (for example WAL mode is not
     /// available on this file system).
     #[error("{path}: {what}; put the data directory on a local file system")]

@@ -1,6 +1,7 @@
 //! `faultline audit verify`: checks the whole audit trail offline (hash chain, consecutive ids,
 //! signatures, model links and the anchor file) and names the first bad record. Exit code 0
-//! and a summary when intact; 1 and one `faultline: error:` line otherwise.
+//! and a summary when intact; 1 and one `faultline: error:` line otherwise. The store is opened
+//! read-only: verifying changes nothing (no migration, no anchor).
 
 use anyhow::bail;
 use faultline_store::Store;
@@ -14,7 +15,8 @@ pub fn verify(args: &StoreArgs) -> anyhow::Result<()> {
     if !data_dir.join(faultline_store::DB_FILE).exists() {
         bail!("{}: no faultline store here (no {})", data_dir.display(), faultline_store::DB_FILE);
     }
-    let store = Store::open(&data_dir)?;
+    // Read only: verification changes nothing, and works on a copy the auditor may not write.
+    let store = Store::open_read_only(&data_dir)?;
     let report = store.audit_report()?;
     match (&report.detail, report.first_bad) {
         (None, _) => {
