@@ -124,6 +124,9 @@ fn bad_input_is_counted_by_reason_and_good_samples_around_it_are_kept() {
         metrics.contains("faultline_samples_rejected_total{reason=\"non_finite\"} 2"),
         "{metrics}"
     );
+    // The MQTT source's own state is on /metrics too.
+    assert!(metrics.contains("faultline_mqtt_connected 1\n"), "{metrics}");
+    assert!(metrics.contains("faultline_mqtt_reconnects_total 0\n"), "{metrics}");
 }
 
 /// A journal write that fails (disk full, an I/O error) acknowledges nothing; MQTT messages it

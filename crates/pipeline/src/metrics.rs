@@ -4,6 +4,7 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use faultline_sources::mqtt::MqttStatus;
 use faultline_types::RejectReason;
 
 /// Alarm latencies kept for percentiles (the most recent ones).
@@ -24,6 +25,8 @@ pub struct Metrics {
     rejects: [AtomicU64; RejectReason::ALL.len()],
     /// Nanoseconds from a sample's arrival to the alarm it raised being stored and published.
     alarm_latencies: Mutex<Vec<u64>>,
+    /// The MQTT source's own counters, when there is one.
+    mqtt: Mutex<Option<MqttStatus>>,
 }
 
 /// A consistent-enough copy of the counters.
@@ -53,6 +56,10 @@ pub struct MetricsSnapshot {
     pub alarm_latency_p50: Option<f64>,
     /// 99th percentile of the same.
     pub alarm_latency_p99: Option<f64>,
+    /// With an MQTT source: whether it is connected to the broker, and how many times it
+    /// connected again after losing the connection (a count that keeps rising means a broker,
+    /// network or message problem; the log says which).
+    pub mqtt: Option<(bool, u64)>,
 }
 
 impl Metrics {
@@ -88,6 +95,12 @@ impl Metrics {
 
     pub(crate) fn journal_failed(&self) {
         self.journal_failures.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn watch_mqtt(&self, status: MqttStatus) {
+        if let Ok(mut mqtt) = self.mqtt.lock() {
+            *mqtt = Some(status);
+        }
     }
 
     pub(crate) fn committed(&self, nanos: u64) {
@@ -133,6 +146,11 @@ impl Metrics {
             rejects: RejectReason::ALL.iter().map(|r| (*r, self.rejected(*r))).collect(),
             alarm_latency_p50: p50,
             alarm_latency_p99: p99,
+            mqtt: self
+                .mqtt
+                .lock()
+                .ok()
+                .and_then(|m| m.as_ref().map(|s| (s.is_connected(), s.reconnects()))),
         }
     }
 }

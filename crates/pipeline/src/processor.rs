@@ -350,6 +350,7 @@ fn audit(
 pub(crate) async fn spawn_mqtt(engine: Engine, config: MqttConfig) -> Result<(), EngineError> {
     let (source, mut messages) =
         MqttSource::start(config).await.map_err(|e| EngineError::Source(e.to_string()))?;
+    engine.counters().watch_mqtt(source.status());
     tokio::spawn(async move {
         loop {
             // Once the processor has stopped, disconnect at once rather than at the next

@@ -109,6 +109,20 @@ pub(crate) fn render(m: &MetricsSnapshot, assets: &[AssetStatus], uptime: f64) -
         "API connections closed on arrival because [security] max_connections were open.",
         &plain(crate::connections::REFUSED_CONNECTIONS.load(std::sync::atomic::Ordering::Relaxed)),
     );
+    if let Some((connected, reconnects)) = m.mqtt {
+        family(
+            "faultline_mqtt_connected",
+            "gauge",
+            "1 while the MQTT source is connected to the broker.",
+            &plain(u64::from(connected)),
+        );
+        family(
+            "faultline_mqtt_reconnects_total",
+            "counter",
+            "Times the MQTT source connected again after losing the connection.",
+            &plain(reconnects),
+        );
+    }
     family(
         "faultline_uptime_seconds",
         "gauge",
