@@ -65,8 +65,9 @@
 //! an open alarm neither count nor get suppressed.
 //!
 //! # Time and restarts
-//! `tick(now)` expires shelves whose deadline is at or before `now` and prunes the flood
-//! windows; the pipeline calls it as data time advances. [`AlarmEngine::restore`] reloads the
+//! `tick(now)` expires shelves whose deadline is at or before `now` (the pipeline calls it once
+//! a second with the wall clock); the flood windows run on data time and are pruned as raises
+//! are judged. [`AlarmEngine::restore`] reloads the
 //! open alarms after a restart; because [`Alarm`](faultline_types::Alarm) does not carry a
 //! shelf deadline, a restored shelf expires at the first `tick`.
 //!

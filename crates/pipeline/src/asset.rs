@@ -173,9 +173,19 @@ impl AssetRuntime {
     /// Whether the active model's frames stage would take the sample's channels (no model:
     /// any channels; they are journaled for a later model).
     pub fn check_channels(&self, sample: &Sample) -> Result<(), RejectReason> {
-        match &self.model {
-            Some(active) => active.framer.check_channels(sample),
-            None => Ok(()),
+        let Some(active) = &self.model else { return Ok(()) };
+        match active.framer.check_channels(sample) {
+            // Channels configured for the asset but not in today's model are still journaled:
+            // a refit from history may take them in.
+            Err(RejectReason::UnknownChannel)
+                if sample
+                    .values
+                    .iter()
+                    .any(|v| self.channels.iter().any(|c| c.name == v.channel)) =>
+            {
+                Ok(())
+            }
+            checked => checked,
         }
     }
 

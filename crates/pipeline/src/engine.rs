@@ -145,7 +145,11 @@ impl Engine {
             }),
         };
         engine.spawn_ticker();
-        engine.start_sources().await?;
+        if let Err(error) = engine.start_sources().await {
+            // Stop the processor (and let go of the data directory) before saying why.
+            engine.shutdown().await;
+            return Err(error);
+        }
         Ok(engine)
     }
 

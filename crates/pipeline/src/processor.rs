@@ -9,7 +9,7 @@ use faultline_alarms::{AlarmEngine, AlarmError, AlarmUpdate, Observation};
 use faultline_sinks::{AlarmEvent, LogSink, Sink};
 use faultline_sources::mqtt::{AckHandle, MqttConfig, MqttSource};
 use faultline_sources::payload::Rejected;
-use faultline_store::{AppendOutcome, DataDirLock, Event, Store};
+use faultline_store::{AppendOutcome, DataDirLock, Event, ScoreRecord, Store};
 use faultline_train::{ClassifierFile, ModelFile, check_model_file};
 use faultline_types::{AlarmState, RejectReason, Sample, Timestamp};
 use tokio::sync::{broadcast, mpsc, oneshot};
@@ -78,7 +78,12 @@ pub(crate) struct State {
     unsaved: VecDeque<Unsaved>,
     /// Whether the current run of refusals has been logged.
     unsaved_reported: bool,
+    /// Scores held back while alarm changes wait (see [`State::store_scores`]).
+    waiting_scores: Vec<ScoreRecord>,
 }
+
+/// Most scores held back while alarm changes wait to be stored.
+const MAX_WAITING_SCORES: usize = 100_000;
 
 /// An alarm change waiting to be stored, with the audit record made when it happened.
 struct Unsaved {
@@ -186,6 +191,7 @@ impl State {
             journal_failing: false,
             unsaved: VecDeque::new(),
             unsaved_reported: false,
+            waiting_scores: Vec::new(),
         };
         state.score_unscored()?;
         state.publish_status();
@@ -402,6 +408,7 @@ pub(crate) fn run(mut state: State, mut queue: mpsc::Receiver<Input>) {
                         }
                         Input::Tick => state.tick(),
                         Input::Shutdown(done) => {
+                            state.last_store_attempt();
                             // Let go of the store and the data directory's lock first: the
                             // caller may start another engine on it as soon as it hears back.
                             drop(state);
@@ -661,15 +668,37 @@ impl State {
         }
         // Alarm changes before scores: the newest stored score is where a start resumes scoring
         // (`score_unscored`), so a crash between the two writes re-scores these samples, and
-        // the alarms, restored as they were stored, take them again without a second raise.
-        // The other order would lose the alarm changes of a crash in between for good.
+        // the alarms, restored as they were stored, take them again (a transition may be
+        // stored twice; none is lost). The other order would lose the changes for good.
         for update in updates {
             self.save_update(&update, "engine", None);
         }
+        self.store_scores(records);
+        self.publish_status();
+    }
+
+    /// Stores scores, unless alarm changes wait (the store refused them): then the scores wait
+    /// too, so that a stop before those changes are stored leaves their samples unscored, and
+    /// the next start scores them again and derives the changes anew. Waiting scores are kept
+    /// up to [`MAX_WAITING_SCORES`]; beyond, the oldest are let go (their samples stay in the
+    /// journal) and the gap is logged.
+    fn store_scores(&mut self, records: Vec<ScoreRecord>) {
+        self.waiting_scores.extend(records);
+        if !self.unsaved.is_empty() {
+            let excess = self.waiting_scores.len().saturating_sub(MAX_WAITING_SCORES);
+            if excess > 0 {
+                self.waiting_scores.drain(..excess);
+                eprintln!(
+                    "faultline: {excess} scores not kept while alarm changes wait to be stored \
+                     (their samples are in the journal)"
+                );
+            }
+            return;
+        }
+        let records = std::mem::take(&mut self.waiting_scores);
         if let Err(error) = self.store.append_scores(&records) {
             eprintln!("faultline: {} scores not stored: {error}", records.len());
         }
-        self.publish_status();
     }
 
     /// Stores an alarm change of the engine's own (scoring, shelving expiry) with its audit
@@ -688,6 +717,20 @@ impl State {
         );
         self.unsaved.push_back(Unsaved { update: update.clone(), actor: actor.to_string(), event });
         self.store_unsaved();
+    }
+
+    /// At shutdown: one more try for waiting alarm changes (and their scores), and a line for
+    /// what still cannot be stored: those samples stay unscored in the journal, so the next
+    /// start scores them again and derives the changes anew.
+    fn last_store_attempt(&mut self) {
+        self.store_unsaved();
+        if !self.unsaved.is_empty() {
+            eprintln!(
+                "faultline: {} alarm change(s) not stored at shutdown; their samples are scored \
+                 again at the next start",
+                self.unsaved.len()
+            );
+        }
     }
 
     /// Stores waiting alarm changes, oldest first, until the store refuses one.
@@ -714,6 +757,9 @@ impl State {
             let _no_subscriber = self.live.send(LiveEvent::from_update(&saved.update));
         }
         self.metrics.alarm_changes_unsaved(self.unsaved.len());
+        if self.unsaved.is_empty() && !self.waiting_scores.is_empty() {
+            self.store_scores(Vec::new());
+        }
     }
 
     /// Hands a stored alarm change to every sink. A failing sink is reported, never fatal: the

@@ -362,11 +362,15 @@ async fn an_alarm_change_the_store_refuses_waits_and_is_stored_when_it_can_be() 
     let waiting = engine.metrics().alarm_changes_unsaved;
     assert!(waiting >= 1, "the raise (and what followed it) waits");
     assert!(reader.open_alarms().unwrap().is_empty());
+    // Their scores wait with them: a stop now would leave these samples to be scored again.
+    assert_eq!(reader.latest_scores("line", 1000).unwrap().len(), 50);
 
     db.execute_batch("DROP TRIGGER refuse_alarms").unwrap();
     let alarm =
         wait_for("the raise stored", || reader.open_alarms().ok()?.into_iter().next()).await;
     assert_eq!(alarm.contributors[0].channel, "ch3");
+    wait_for("80 scores", || (reader.latest_scores("line", 1000).ok()?.len() == 80).then_some(()))
+        .await;
     wait_for("nothing waiting", || (engine.metrics().alarm_changes_unsaved == 0).then_some(()))
         .await;
     let events = reader.events(1000, None).unwrap();
@@ -386,7 +390,7 @@ async fn an_alarm_change_the_store_refuses_waits_and_is_stored_when_it_can_be() 
 /// them: no second alarm for the same fault. (Alarm changes are stored before scores for this;
 /// the other order loses the changes of a crash in between.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn re_scoring_after_a_crash_does_not_raise_an_alarm_twice() {
+async fn re_scoring_after_a_crash_opens_no_second_alarm() {
     let dir = tempfile::tempdir().unwrap();
     let plant = plant();
     let text = line_config(dir.path(), &plant);
@@ -433,4 +437,31 @@ async fn a_second_engine_on_the_same_data_directory_is_refused() {
     first.shutdown().await;
     let second = Engine::start(config).await.unwrap();
     second.shutdown().await;
+}
+
+/// A stop while alarm changes wait (the store refuses them) loses none: their scores waited
+/// too, so the next start scores those samples again and stores the changes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alarm_changes_that_wait_at_a_stop_are_derived_again_at_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let plant = plant();
+    let config = Config::parse(&line_config(dir.path(), &plant), Path::new("test.toml")).unwrap();
+    let engine = Engine::start(config.clone()).await.unwrap();
+    let normal = samples(&plant.normal_run(50, 3), "line", 0);
+    assert_eq!(engine.ingest_samples(normal).await.unwrap().accepted, 50);
+    let db = rusqlite::Connection::open(dir.path().join("data").join("faultline.db")).unwrap();
+    db.execute_batch(
+        "CREATE TRIGGER refuse_alarms BEFORE INSERT ON events WHEN NEW.action LIKE 'alarm.%' \
+         BEGIN SELECT RAISE(ABORT, 'the disk is full'); END;",
+    )
+    .unwrap();
+    let fault = samples(&faulty(&plant, 30, 4), "line", 50_000_000);
+    assert_eq!(engine.ingest_samples(fault).await.unwrap().accepted, 30);
+    engine.shutdown().await;
+    db.execute_batch("DROP TRIGGER refuse_alarms").unwrap();
+    let engine = Engine::start(config).await.unwrap();
+    let reader = engine.reader().unwrap();
+    assert_eq!(reader.latest_scores("line", 1000).unwrap().len(), 80);
+    assert!(!reader.open_alarms().unwrap().is_empty(), "the raise was derived again");
+    engine.shutdown().await;
 }

@@ -134,7 +134,6 @@ fn read_password(name: &str) -> anyhow::Result<String> {
     Ok(first)
 }
 
-/// `faultline user list`.
 /// The store in `data_dir`, which must exist: a mistyped directory is an error here, not a new
 /// empty store (only `user add`, which sets up the first administrator, creates one).
 fn existing_store(data_dir: &std::path::Path) -> anyhow::Result<Store> {
@@ -148,6 +147,7 @@ fn existing_store(data_dir: &std::path::Path) -> anyhow::Result<Store> {
     Ok(Store::open(data_dir)?)
 }
 
+/// `faultline user list`.
 pub fn list(args: &StoreArgs) -> anyhow::Result<()> {
     let (data_dir, _) = store_target(args)?;
     let store = existing_store(&data_dir)?;

@@ -375,7 +375,11 @@ impl Connection {
             let reading = self.waiting.is_none();
             let t8 =
                 (reading && self.reader.mid_frame()).then(|| self.reader.last_read() + timers.t8);
-            let wake = [transaction, t8, timers.linktest.map(|_| next_linktest)]
+            // While not reading, the peer's replies cannot arrive: no linktest is sent and no
+            // reply timer (T3, T6) runs out; they resume with reading.
+            let transaction = transaction.filter(|_| reading);
+            let linktest = timers.linktest.filter(|_| reading).map(|_| next_linktest);
+            let wake = [transaction, t8, linktest]
                 .into_iter()
                 .flatten()
                 .min()
@@ -391,7 +395,10 @@ impl Connection {
                     if let Some(message) = self.waiting.take() {
                         permit.send(message);
                     }
+                    // The peer was not silent while this end held off: its timers start over.
                     self.reader.restart_t8();
+                    self.restart_reply_timers();
+                    next_linktest = next_linktest.max(Instant::now());
                 }
                 command = commands.recv() => match command {
                     Some(command) => self.command(command).await?,
@@ -406,6 +413,9 @@ impl Connection {
                     if t8.is_some_and(|t| now >= t) {
                         return Err(self.timeout(Timer::T8, timers.t8, "inside a message"));
                     }
+                    if !reading {
+                        continue;
+                    }
                     self.expire(now)?;
                     if let Some(interval) = timers.linktest
                         && now >= next_linktest
@@ -419,6 +429,18 @@ impl Connection {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// After holding off reading: replies that could not be read meanwhile get their full
+    /// T3/T6 again from now.
+    fn restart_reply_timers(&mut self) {
+        let (now, timers) = (Instant::now(), self.settings.timers);
+        for pending in self.pending.values_mut() {
+            match pending {
+                Pending::Data { deadline, .. } => *deadline = (*deadline).max(now + timers.t3),
+                Pending::Linktest { deadline } => *deadline = (*deadline).max(now + timers.t6),
             }
         }
     }

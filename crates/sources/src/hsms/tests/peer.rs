@@ -242,6 +242,56 @@ async fn a_burst_of_primaries_beyond_the_queue_is_answered_in_full() {
     source.stop().await;
 }
 
+/// While the connection holds off reading (its consumer is slow), the peer's replies cannot
+/// arrive: it must not send a linktest and then fail it by T6 (found by review). Here the
+/// consumer stalls for three linktest periods and T6 twice over; the link survives.
+#[tokio::test]
+async fn a_stalled_consumer_does_not_fail_the_link_by_its_own_linktest() {
+    let (listener, address) = bind().await;
+    let mut config = config(address);
+    config.timers.linktest = Some(Duration::from_millis(300));
+    config.capacity = 16; // the consumer's queue: full after 16 samples
+    let (source, mut samples, mut equipment) = started(config, &listener).await;
+    const BURST: u32 = 200;
+    let mut bytes = Vec::new();
+    for k in 0..BURST {
+        let svs = vec![Item::F8(vec![f64::from(k)]), Item::U4(vec![k])];
+        let s6f1 = Message::data(0, 6, 1, true, 1000 + k, Some(trace_body(k + 1, svs)));
+        bytes.extend(s6f1.encode().unwrap());
+    }
+    equipment.raw(&bytes).await;
+    let mut drain = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(1800)).await;
+        let mut count = 0;
+        while count < BURST && next(&mut samples).await.values.len() == 2 {
+            count += 1;
+        }
+        (count, samples)
+    });
+    // The equipment acknowledges nothing itself but answers every linktest, until the
+    // consumer has taken the whole burst.
+    let mut acks = 0;
+    let (count, _samples) = loop {
+        tokio::select! {
+            drained = &mut drain => break drained.unwrap(),
+            message = equipment.recv() => {
+                if message.header.stype() == Some(SType::LinktestReq) {
+                    let rsp = Header::control(SType::LinktestRsp, 0, message.header.system);
+                    equipment.send(&Message::control(rsp)).await;
+                    continue;
+                }
+                let expected = ((6, 2), 1000 + acks);
+                assert_eq!((message.stream_function(), message.header.system), expected);
+                acks += 1;
+            }
+        }
+    };
+    assert_eq!(count, BURST);
+    assert_eq!(source.status().sessions(), 1, "{:?}", source.status().last_error());
+    assert!(source.status().is_selected(), "{:?}", source.status().last_error());
+    source.stop().await;
+}
+
 #[tokio::test]
 async fn malformed_and_oversize_messages_are_counted_and_the_session_goes_on() {
     let (listener, address) = bind().await;
