@@ -1,5 +1,5 @@
-//! What one client may hold of the server: time to send a request's headers and each piece of
-//! its body, and a share of the connections. Without these, connections that send half a
+//! What clients may hold of the server: time to send a request's headers and each piece of a
+//! body, and (all together) at most `max_connections` connections. Without these, connections that send half a
 //! header (anonymous: neither the audit trail nor the refusal throttle sees them) hold a file
 //! descriptor each for ever, until the process runs out and `/health` stops answering.
 //!
@@ -42,7 +42,9 @@ where
     A: axum_server::Address,
 {
     server.http_builder().http1().header_read_timeout(HEADER_READ_TIMEOUT);
-    let server = server.first_request_timeout(HEADER_READ_TIMEOUT);
+    // HTTP/1.1 only: the dashboard and scripts speak it, and an HTTP/2 connection (cleartext
+    // h2c) would escape the header timeout while idle.
+    let server = server.http1_only().first_request_timeout(HEADER_READ_TIMEOUT);
     let permits = Arc::new(Semaphore::new(max_connections.max(1)));
     server.map(|inner| Capped { inner, permits })
 }

@@ -248,6 +248,10 @@ pub enum SourceConfig {
         /// under with every later sample (`{ vid = 2001, key = "lot" }`).
         #[serde(default)]
         context: Vec<ContextVarConfig>,
+        /// The tool clock's offset east of UTC in minutes, for STIME without a zone (a tool
+        /// that reports local time: 480 for UTC+8). Default 0.
+        #[serde(default)]
+        clock_utc_offset_minutes: i32,
     },
     /// A data file replayed at a speed factor, for demonstrations and back-testing.
     Replay {
@@ -515,6 +519,7 @@ period_ms = 100
 channels = [{ svid = 1001, channel = "pressure" }]
 context_events = [3001]
 context = [{ vid = 2001, key = "lot" }]
+clock_utc_offset_minutes = 480
 [[sinks]]
 kind = "log"
 "#,
@@ -525,7 +530,7 @@ kind = "log"
         );
         assert!(matches!(
             &config.sources[2],
-            SourceConfig::Hsms { context_events, context, .. }
+            SourceConfig::Hsms { context_events, context, clock_utc_offset_minutes: 480, .. }
                 if context_events == &[3001] && context[0].key == "lot"
         ));
         assert_eq!(config.listen.port(), 9000);

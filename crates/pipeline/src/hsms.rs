@@ -33,6 +33,7 @@ fn hsms_config(source: &SourceConfig) -> Option<HsmsConfig> {
         channels,
         context_events,
         context,
+        clock_utc_offset_minutes,
     } = source
     else {
         return None;
@@ -44,6 +45,7 @@ fn hsms_config(source: &SourceConfig) -> Option<HsmsConfig> {
     );
     config.mode = if *passive { ConnectMode::Passive } else { ConnectMode::Active };
     config.device_id = *device_id;
+    config.clock_utc_offset_minutes = *clock_utc_offset_minutes;
     config.trace = TraceConfig {
         period: Duration::from_millis(*period_ms),
         group_size: *group_size,

@@ -476,7 +476,9 @@ impl State {
                             let ahead = (sample.ts.as_nanos() - latest + allowance) / 1_000_000_000;
                             format!(
                                 "asset `{}`: ts {} ns is {} s ahead of this server's clock, more \
-                                 than [ingest] max_ahead_seconds allows",
+                                 than [ingest] max_ahead_seconds allows (check the sender's clock, \
+                                 time unit and zone; an HSMS tool reporting local time needs \
+                                 clock_utc_offset_minutes)",
                                 sample.asset,
                                 sample.ts.as_nanos(),
                                 ahead

@@ -230,10 +230,19 @@ impl Store {
                 ),
             });
         }
-        let conn = Connection::open_with_flags(
-            &path,
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
+        use rusqlite::OpenFlags;
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        // With a log still to apply (a running server, or a copy taken with its -wal) SQLite
+        // must read it through its shared memory. Without one (a checkpointed copy, on media
+        // the auditor cannot write), open the file as immutable: nothing is created beside it.
+        let wal = data_dir.join(format!("{DB_FILE}-wal"));
+        let pending_log = fs::metadata(&wal).is_ok_and(|m| m.len() > 0);
+        let conn = if pending_log {
+            Connection::open_with_flags(&path, flags)
+        } else {
+            let uri = format!("file:{}?immutable=1", uri_path(&path));
+            Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
+        }
         .map_err(sql(&path, "open for reading"))?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(sql(&path, "set the busy timeout"))?;
         let found = user_version(&conn, &path)?;
@@ -251,6 +260,18 @@ impl Store {
     pub fn path(&self) -> &Path {
         &self.path
     }
+}
+
+/// `path` for an SQLite `file:` URI: the characters a URI gives a meaning are escaped.
+fn uri_path(path: &Path) -> String {
+    let mut out = String::new();
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '%' | '?' | '#' => out.push_str(&format!("%{:02X}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Creates the data directory (and missing parents) readable by its owner only: the store holds
@@ -403,9 +424,6 @@ mod tests {
             let mut files: Vec<(String, usize, u64)> = fs::read_dir(dir.path())
                 .unwrap()
                 .map(|e| e.unwrap())
-                // SQLite's own shared-memory and (empty) log files of a WAL reader.
-                .filter(|e| !e.file_name().to_string_lossy().ends_with("-shm"))
-                .filter(|e| !e.file_name().to_string_lossy().ends_with("-wal"))
                 .map(|e| {
                     let bytes = fs::read(e.path()).unwrap();
                     let sum = bytes.iter().fold(0u64, |h, b| h.rotate_left(5) ^ u64::from(*b));
@@ -421,6 +439,12 @@ mod tests {
         assert!(report.ok() && report.records == 3, "{report:?}");
         drop(store);
         assert_eq!(snapshot(), before);
+        // Beside a running writer (its log not yet checkpointed) it reads the log too.
+        let mut writer = Store::open(dir.path()).unwrap();
+        writer.append_event(&event("x.z")).unwrap();
+        let report = Store::open_read_only(dir.path()).unwrap().audit_report().unwrap();
+        assert!(report.ok() && report.records == 4, "{report:?}");
+        drop(writer);
         // An older store is refused as it is, not migrated.
         let old = tempfile::tempdir().unwrap();
         let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");

@@ -76,6 +76,7 @@ pub(super) async fn start(simulator: LineSimulator, period: Duration) -> anyhow:
             .iter()
             .map(|&(vid, key)| ContextVarConfig { vid, key: key.to_owned() })
             .collect(),
+        clock_utc_offset_minutes: 0, // the simulated tool's clock is UTC
     };
     Ok(EtchTool { equipment, source })
 }
