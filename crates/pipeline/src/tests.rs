@@ -66,6 +66,18 @@ fn line_config(dir: &Path, plant: &Plant) -> String {
     )
 }
 
+/// Makes the store refuse every alarm change (its audit record), as a full disk would, through
+/// a separate connection; `DROP TRIGGER refuse_alarms` on it lets them through again.
+fn refuse_alarm_writes(dir: &Path) -> rusqlite::Connection {
+    let db = rusqlite::Connection::open(dir.join("data").join("faultline.db")).unwrap();
+    db.execute_batch(
+        "CREATE TRIGGER refuse_alarms BEFORE INSERT ON events WHEN NEW.action LIKE 'alarm.%' \
+         BEGIN SELECT RAISE(ABORT, 'the disk is full'); END;",
+    )
+    .unwrap();
+    db
+}
+
 async fn wait_for<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
     let started = Instant::now();
     loop {
@@ -346,12 +358,7 @@ async fn an_alarm_change_the_store_refuses_waits_and_is_stored_when_it_can_be() 
         Engine::start(Config::parse(&text, Path::new("test.toml")).unwrap()).await.unwrap();
     let normal = samples(&plant.normal_run(50, 3), "line", 0);
     assert_eq!(engine.ingest_samples(normal).await.unwrap().accepted, 50);
-    let db = rusqlite::Connection::open(dir.path().join("data").join("faultline.db")).unwrap();
-    db.execute_batch(
-        "CREATE TRIGGER refuse_alarms BEFORE INSERT ON events WHEN NEW.action LIKE 'alarm.%' \
-         BEGIN SELECT RAISE(ABORT, 'the disk is full'); END;",
-    )
-    .unwrap();
+    let db = refuse_alarm_writes(dir.path());
     let fault = samples(&faulty(&plant, 30, 4), "line", 50_000_000);
     assert_eq!(engine.ingest_samples(fault).await.unwrap().accepted, 30);
     let reader = engine.reader().unwrap();
@@ -431,7 +438,9 @@ async fn a_second_engine_on_the_same_data_directory_is_refused() {
     let text = line_config(dir.path(), &plant());
     let config = Config::parse(&text, Path::new("test.toml")).unwrap();
     let first = Engine::start(config.clone()).await.unwrap();
-    let refused = Engine::start(config.clone()).await.err().expect("a second engine is refused");
+    let Err(refused) = Engine::start(config.clone()).await else {
+        panic!("a second engine on the same data directory was started");
+    };
     let message = refused.to_string();
     assert!(message.contains("in use by faultline pid"), "{message}");
     first.shutdown().await;
@@ -449,12 +458,7 @@ async fn alarm_changes_that_wait_at_a_stop_are_derived_again_at_the_next_start()
     let engine = Engine::start(config.clone()).await.unwrap();
     let normal = samples(&plant.normal_run(50, 3), "line", 0);
     assert_eq!(engine.ingest_samples(normal).await.unwrap().accepted, 50);
-    let db = rusqlite::Connection::open(dir.path().join("data").join("faultline.db")).unwrap();
-    db.execute_batch(
-        "CREATE TRIGGER refuse_alarms BEFORE INSERT ON events WHEN NEW.action LIKE 'alarm.%' \
-         BEGIN SELECT RAISE(ABORT, 'the disk is full'); END;",
-    )
-    .unwrap();
+    let db = refuse_alarm_writes(dir.path());
     let fault = samples(&faulty(&plant, 30, 4), "line", 50_000_000);
     assert_eq!(engine.ingest_samples(fault).await.unwrap().accepted, 30);
     engine.shutdown().await;

@@ -449,7 +449,7 @@ mod tests {
         let old = tempfile::tempdir().unwrap();
         let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
         fs::copy(fixtures.join("store_v2.db"), old.path().join(DB_FILE)).unwrap();
-        let refused = Store::open_read_only(old.path()).err().expect("a v2 store is refused");
+        let refused = Store::open_read_only(old.path()).expect_err("a v2 store is refused");
         assert!(matches!(refused, StoreError::OlderVersion { found: 2, .. }), "{refused}");
         assert_eq!(
             fs::read(old.path().join(DB_FILE)).unwrap(),

@@ -139,6 +139,17 @@ fn trace_body(smpln: u32, svs: Vec<Item>) -> Item {
     Item::List(vec![Item::u4(1), Item::u4(smpln), Item::ascii(STIME), Item::List(svs)])
 }
 
+/// `n` trace reports (`S6F1 W`, system bytes 1000 + k) in one write's worth of bytes.
+fn trace_burst(n: u32) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for k in 0..n {
+        let svs = vec![Item::F8(vec![f64::from(k)]), Item::U4(vec![k])];
+        let s6f1 = Message::data(0, 6, 1, true, 1000 + k, Some(trace_body(k + 1, svs)));
+        bytes.extend(s6f1.encode().unwrap());
+    }
+    bytes
+}
+
 async fn next(samples: &mut Receiver<Sample>) -> Sample {
     tokio::time::timeout(Duration::from_secs(10), samples.recv()).await.unwrap().unwrap()
 }
@@ -223,13 +234,7 @@ async fn a_burst_of_primaries_beyond_the_queue_is_answered_in_full() {
         }
         count
     });
-    let mut bytes = Vec::new();
-    for k in 0..BURST {
-        let svs = vec![Item::F8(vec![f64::from(k)]), Item::U4(vec![k])];
-        let s6f1 = Message::data(0, 6, 1, true, 1000 + k, Some(trace_body(k + 1, svs)));
-        bytes.extend(s6f1.encode().unwrap());
-    }
-    equipment.raw(&bytes).await;
+    equipment.raw(&trace_burst(BURST)).await;
     for k in 0..BURST {
         let ack = equipment.recv().await;
         assert_eq!((ack.stream_function(), ack.header.system), ((6, 2), 1000 + k));
@@ -253,13 +258,7 @@ async fn a_stalled_consumer_does_not_fail_the_link_by_its_own_linktest() {
     config.capacity = 16; // the consumer's queue: full after 16 samples
     let (source, mut samples, mut equipment) = started(config, &listener).await;
     const BURST: u32 = 200;
-    let mut bytes = Vec::new();
-    for k in 0..BURST {
-        let svs = vec![Item::F8(vec![f64::from(k)]), Item::U4(vec![k])];
-        let s6f1 = Message::data(0, 6, 1, true, 1000 + k, Some(trace_body(k + 1, svs)));
-        bytes.extend(s6f1.encode().unwrap());
-    }
-    equipment.raw(&bytes).await;
+    equipment.raw(&trace_burst(BURST)).await;
     let mut drain = tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(1800)).await;
         let mut count = 0;
