@@ -1,7 +1,7 @@
 """Variants of the `default` detector, measured on TEP and SKAB under the bench protocols.
 
 A numpy re-implementation of `crates/detectors/src/ensemble.rs` (`DefaultModel`) that the
-third round of issue #3 used to try ideas before porting one to Rust (rounds 3 to 5): it reproduces the Rust
+third round of issue #3 used to try ideas before porting one to Rust (rounds 3 to 6): it reproduces the Rust
 `default` row of `faultline bench tep` and `bench skab` to the last printed digit (row
 `default` below), so a variant's figures here are what the Rust detector would give.
 
@@ -55,6 +55,13 @@ def drift_flags(x, folds, ratio):
     sd = x.std(0, ddof=1)
     means = np.array([x[b].mean(0) for b in blocks(len(x), folds)])
     return (sd > 0) & (means.std(0, ddof=1) > ratio * sd)
+
+
+def wander(y, folds):
+    """Spread of each input's block means over its sd (white noise of n rows: ~sqrt(folds / n))."""
+    sd = y.std(0, ddof=1)
+    means = np.array([y[b].mean(0) for b in blocks(len(y), folds)])
+    return np.where(sd > 0, means.std(0, ddof=1) / np.where(sd > 0, sd, 1), 0)
 
 
 def transform(x, differenced):
@@ -140,9 +147,11 @@ class Model:
     """
 
     def __init__(self, x, c):
-        self.c = c
         self.differenced = drift_flags(x, c["folds"], c["drift_ratio"])
         y = transform(x, self.differenced)
+        if c.get("wander_lambda"):  # round 6: each channel's EWMA memory from its own wander
+            c = dict(c, channel_lambda=c["wander_lambda"](wander(y, c["folds"])))
+        self.c = c
         held = {}
         for b in blocks(len(y), c["folds"]):
             g = c.get("gap", 0)  # rows either side of the block left out of its fold too
@@ -280,6 +289,14 @@ VARIANTS = [
     ("channel sd + level spread, 10 blocks", dict(level_blocks=10)),
     ("channel sd >= batch-means sd, 10 blocks", dict(level_blocks=10, level_mode="batch")),
     ("the same on fast", dict(FAST, level_blocks=10, level_mode="batch")),
+    # round 6: a shorter per-channel memory only where the channel's level wanders
+    ("per-ch lambda 0.2 where wander > 0.2", dict(wander_lambda=lambda w: np.where(w > 0.2, 0.2, 0.1))),
+    ("per-ch lambda 0.3 where wander > 0.2", dict(wander_lambda=lambda w: np.where(w > 0.2, 0.3, 0.1))),
+    ("per-ch lambda 0.2 where wander > 0.15", dict(wander_lambda=lambda w: np.where(w > 0.15, 0.2, 0.1))),
+    ("per-ch lambda 0.1 (w / 0.11)^2 in [.1, .5]",
+     dict(wander_lambda=lambda w: np.clip(0.1 * (w / 0.11) ** 2, 0.1, 0.5))),
+    ("the first, T2/SPE 1, 0.05, 0.2",
+     dict(wander_lambda=lambda w: np.where(w > 0.2, 0.2, 0.1), lambdas=(1.0, 0.05, 0.2))),
 ]
 
 
