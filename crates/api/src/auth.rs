@@ -103,7 +103,9 @@ fn prepare_blocking(engine: &Engine) -> Result<AdminToken, ApiError> {
         action: "token.create".into(),
         target: format!("setting/{TOKEN_SETTING}"),
         old_value: None,
-        new_value: None,
+        // The digest of the stored hash: verification can tell a swapped hash by it, and it
+        // grants nothing.
+        new_value: Some(faultline_store::digest_fingerprint(&hash)),
         reason: Some(format!(
             "admin token generated at first start, written to {}",
             file.display()
@@ -218,11 +220,40 @@ fn unauthorized(detail: &str, invalid_token: bool) -> ApiError {
     ApiError::Unauthorized { detail: detail.to_string(), invalid_token }
 }
 
+/// Whether checking credentials is a request's activity or only a look at them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Check {
+    /// A request: it keeps a session from idling out and marks an API token used.
+    Request,
+    /// A re-check of credentials already admitted (an open stream's, every
+    /// `routes::stream::RECHECK`): it changes nothing, so a session whose only activity is an
+    /// open stream idles out like any other.
+    Recheck,
+}
+
 /// Finds the caller: `Ok(None)` when the request carries no credentials at all, `Err` when it
-/// carries credentials that are not (or no longer) valid.
+/// carries credentials that are not (or no longer) valid. It is the request's activity: a
+/// session's last activity and an API token's last use are updated.
 pub(crate) async fn authenticate(
     state: &ApiState,
     headers: &HeaderMap,
+) -> Result<Option<Principal>, ApiError> {
+    check_credentials(state, headers, Check::Request).await
+}
+
+/// As [`authenticate`], but read-only: for checking again credentials that a request was
+/// admitted with. Nothing is written, so this is not activity for the idle timeout.
+pub(crate) async fn recheck(
+    state: &ApiState,
+    headers: &HeaderMap,
+) -> Result<Option<Principal>, ApiError> {
+    check_credentials(state, headers, Check::Recheck).await
+}
+
+async fn check_credentials(
+    state: &ApiState,
+    headers: &HeaderMap,
+    check: Check,
 ) -> Result<Option<Principal>, ApiError> {
     if let Some(value) = headers.get(header::AUTHORIZATION) {
         let value = value
@@ -234,16 +265,16 @@ pub(crate) async fn authenticate(
         if !scheme.eq_ignore_ascii_case("bearer") {
             return Err(unauthorized("the Authorization scheme must be Bearer", false));
         }
-        return bearer(state, token.trim()).await.map(Some);
+        return bearer(state, token.trim(), check).await.map(Some);
     }
     match session_cookie(headers) {
-        Some(cookie) => session(state, &cookie).await.map(Some),
+        Some(cookie) => session(state, &cookie, check).await.map(Some),
         None => Ok(None),
     }
 }
 
 /// The admin token, else an API token.
-async fn bearer(state: &ApiState, token: &str) -> Result<Principal, ApiError> {
+async fn bearer(state: &ApiState, token: &str, check: Check) -> Result<Principal, ApiError> {
     if matches_hash(token, state.token_hash()) {
         return Ok(Principal { name: ADMIN_ACTOR.into(), role: Role::Admin, via: Via::AdminToken });
     }
@@ -266,9 +297,10 @@ async fn bearer(state: &ApiState, token: &str) -> Result<Principal, ApiError> {
         return Err(ApiError::Internal(format!("API token {} names an unknown role", token.id)));
     };
     // When it was last used, to the minute, so that administrators see which tokens are idle.
-    if token
-        .last_used
-        .is_none_or(|last| now.as_nanos().saturating_sub(last.as_nanos()) >= TOUCH_EVERY_NS)
+    if check == Check::Request
+        && token
+            .last_used
+            .is_none_or(|last| now.as_nanos().saturating_sub(last.as_nanos()) >= TOUCH_EVERY_NS)
     {
         let id = token.id;
         state.write(move |store| store.touch_api_token(id, now)).await?;
@@ -278,7 +310,7 @@ async fn bearer(state: &ApiState, token: &str) -> Result<Principal, ApiError> {
 }
 
 /// A login session, checked for revocation, absolute and idle expiry and a disabled user.
-async fn session(state: &ApiState, cookie: &str) -> Result<Principal, ApiError> {
+async fn session(state: &ApiState, cookie: &str, check: Check) -> Result<Principal, ApiError> {
     let digest = token_digest(cookie);
     let found = state
         .read(move |store| {
@@ -300,7 +332,9 @@ async fn session(state: &ApiState, cookie: &str) -> Result<Principal, ApiError> 
     }
     let role = Role::parse(&user.role)
         .ok_or_else(|| ApiError::Internal(format!("user {} has an unknown role", user.name)))?;
-    if now.as_nanos().saturating_sub(session.last_seen.as_nanos()) >= TOUCH_EVERY_NS {
+    if check == Check::Request
+        && now.as_nanos().saturating_sub(session.last_seen.as_nanos()) >= TOUCH_EVERY_NS
+    {
         state.write(move |store| store.touch_session(&digest, now)).await?;
     }
     Ok(Principal { name: user.name, role, via: Via::Session(digest) })

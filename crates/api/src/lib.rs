@@ -46,6 +46,7 @@ mod state;
 mod throttle;
 mod times;
 mod tls;
+mod unknown_logins;
 mod web;
 
 pub use auth::{

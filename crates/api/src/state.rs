@@ -7,6 +7,7 @@ use faultline_pipeline::{Engine, SecurityConfig};
 use faultline_store::{Store, StoreError};
 
 use crate::throttle::Throttle;
+use crate::unknown_logins::UnknownLogins;
 use crate::{AdminToken, ApiError};
 
 /// Read connections kept open between requests; more are opened when needed.
@@ -23,6 +24,7 @@ struct Inner {
     token_hash: String,
     readers: Mutex<Vec<Store>>,
     throttle: Throttle,
+    unknown_logins: UnknownLogins,
 }
 
 impl ApiState {
@@ -32,6 +34,7 @@ impl ApiState {
         ApiState {
             inner: Arc::new(Inner {
                 throttle,
+                unknown_logins: UnknownLogins::default(),
                 engine,
                 token_hash: token.hash.to_ascii_lowercase(),
                 readers: Mutex::new(Vec::new()),
@@ -103,6 +106,11 @@ impl ApiState {
     /// Refusals per client address (see `throttle.rs`).
     pub(crate) fn throttle(&self) -> &Throttle {
         &self.inner.throttle
+    }
+
+    /// Failed logins of names that are no user's (see `unknown_logins.rs`).
+    pub(crate) fn unknown_logins(&self) -> &UnknownLogins {
+        &self.inner.unknown_logins
     }
 
     /// The `[security]` settings of the configuration.

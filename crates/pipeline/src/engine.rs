@@ -13,7 +13,7 @@ use faultline_types::{Alarm, AlarmState, RejectReason, Sample};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::config::{ChannelConfig, Config};
-use crate::processor::{self, Input, Stamped};
+use crate::processor::{self, Arrival, Input, Stamped, Unstored};
 use crate::{Command, CommandError, CommandOutcome, Metrics, MetricsSnapshot, replay};
 
 /// Capacity of the queue into the processor. When it is full, sources wait (MQTT stops reading
@@ -217,6 +217,23 @@ impl Engine {
         samples: Vec<Sample>,
     ) -> Result<IngestReport, EngineError> {
         self.ingest_items(samples.into_iter().map(Ok).collect(), Stamped::Outside).await
+    }
+
+    /// Ingests a batch from a source that sends it again itself when its journal write fails
+    /// (HSMS, whose tool has had its acknowledgement): the inner `Err` holds the samples to
+    /// send again, as [`Arrival::Again`], so that they are counted as received only once. The
+    /// outer `Err` is [`EngineError::Stopped`].
+    pub(crate) async fn ingest_retrying(
+        &self,
+        samples: Vec<Sample>,
+        arrival: Arrival,
+    ) -> Result<Result<IngestReport, Unstored>, EngineError> {
+        let (reply, done) = oneshot::channel();
+        let items = samples.into_iter().map(Ok).collect();
+        let ack = processor::Ack::Retry { reply, arrival };
+        let stamped = Stamped::Outside;
+        self.send(Input::Samples { items, received: Instant::now(), ack, stamped }).await?;
+        done.await.map_err(|_| EngineError::Stopped)
     }
 
     async fn ingest_items(

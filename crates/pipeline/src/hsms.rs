@@ -14,6 +14,7 @@ use faultline_sources::hsms::{
 
 use faultline_types::{RejectReason, Sample};
 
+use crate::processor::{Arrival, Unstored};
 use crate::{Engine, EngineError, Metrics, SourceConfig};
 
 /// Samples forwarded per ingest call at most.
@@ -95,28 +96,34 @@ pub(crate) async fn spawn(engine: Engine, source: &SourceConfig) -> Result<(), E
 /// Hands a batch to the processor; `false` once the engine has stopped. A journal write that
 /// fails is tried again every second: the tool has had its S6F2 (SECS/GEM has no redelivery,
 /// see `docs/hsms.md`), so these samples exist nowhere else, and meanwhile the source's queue
-/// fills and it stops reading the socket, which makes the tool wait.
+/// fills and it stops reading the socket, which makes the tool wait. What is tried again is
+/// what the failed write left unstored (its rejected samples were counted and are done), as
+/// [`Arrival::Again`]: a batch counts as received once, however often its write is tried.
 async fn forward(engine: &Engine, asset: &str, batch: Vec<Sample>) -> bool {
     let mut reported = false;
+    let (mut pending, mut arrival) = (batch, Arrival::First);
     loop {
-        match engine.ingest_stamped_samples(batch.clone()).await {
-            Ok(_) => {
+        match engine.ingest_retrying(pending, arrival).await {
+            Err(_stopped) => return false,
+            Ok(Ok(_)) => {
                 if reported {
                     eprintln!("faultline: hsms `{asset}`: samples are journaled again");
                 }
                 return true;
             }
-            Err(EngineError::Stopped) => return false,
-            Err(error) => {
+            // Nothing left to store: the rest was rejected (and counted).
+            Ok(Err(Unstored { samples, .. })) if samples.is_empty() => return true,
+            Ok(Err(Unstored { samples, error })) => {
                 if !reported {
                     eprintln!(
                         "faultline: hsms `{asset}`: {} samples not journaled, tried again every \
-                         second: {error}",
-                        batch.len()
+                         second: samples not stored: {error}",
+                        samples.len()
                     );
                     reported = true;
                 }
                 tokio::time::sleep(Duration::from_secs(1)).await;
+                (pending, arrival) = (samples, Arrival::Again);
             }
         }
     }
@@ -154,37 +161,51 @@ mod tests {
         assert_eq!(metrics.snapshot().received, 5);
     }
 
-    /// The tool has had its S6F2: a batch whose journal write fails is tried again until it
-    /// goes through (it used to end the source's forwarding for good, silently).
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_batch_whose_journal_write_fails_is_tried_again_until_it_is_stored() {
-        let dir = tempfile::tempdir().unwrap();
+    /// An engine for asset `etch01` whose journal refuses samples until the returned
+    /// connection drops the trigger `refuse_samples`.
+    async fn engine_with_a_failing_journal(dir: &Path) -> (Engine, rusqlite::Connection) {
         let text = format!(
             "data_dir = \"{}\"\n[[assets]]\nname = \"etch01\"\n",
-            dir.path().join("data").display()
+            dir.join("data").display()
         );
         let engine =
             Engine::start(Config::parse(&text, Path::new("test.toml")).unwrap()).await.unwrap();
-        let db = rusqlite::Connection::open(dir.path().join("data").join("faultline.db")).unwrap();
+        let db = rusqlite::Connection::open(dir.join("data").join("faultline.db")).unwrap();
         db.execute_batch(
             "CREATE TRIGGER refuse_samples BEFORE INSERT ON samples \
              BEGIN SELECT RAISE(ABORT, 'the disk is full'); END;",
         )
         .unwrap();
+        (engine, db)
+    }
+
+    /// `n` samples of `etch01` stamped just before now.
+    fn recent_samples(n: i64) -> Vec<Sample> {
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
         let ts = i64::try_from(now.as_nanos()).unwrap();
-        let batch: Vec<Sample> = (0..3)
-            .map(|i| Sample {
-                asset: "etch01".into(),
-                ts: Timestamp(ts - 10_000_000 + i),
-                values: vec![ChannelValue {
-                    channel: "pressure".into(),
-                    value: 1.0,
-                    quality: Quality::Good,
-                }],
-                context: Vec::new(),
-            })
-            .collect();
+        (0..n).map(|i| sample(ts - 10_000_000 + i)).collect()
+    }
+
+    fn sample(ts: i64) -> Sample {
+        Sample {
+            asset: "etch01".into(),
+            ts: Timestamp(ts),
+            values: vec![ChannelValue {
+                channel: "pressure".into(),
+                value: 1.0,
+                quality: Quality::Good,
+            }],
+            context: Vec::new(),
+        }
+    }
+
+    /// The tool has had its S6F2: a batch whose journal write fails is tried again until it
+    /// goes through (it used to end the source's forwarding for good, silently).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_batch_whose_journal_write_fails_is_tried_again_until_it_is_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let (engine, db) = engine_with_a_failing_journal(dir.path()).await;
+        let batch = recent_samples(3);
         let forwarding = tokio::spawn({
             let engine = engine.clone();
             async move { forward(&engine, "etch01", batch).await }
@@ -194,6 +215,37 @@ mod tests {
         db.execute_batch("DROP TRIGGER refuse_samples").unwrap();
         let forwarded = tokio::time::timeout(Duration::from_secs(10), forwarding).await;
         assert!(forwarded.expect("stored within 10 s").unwrap());
+        assert_eq!(engine.reader().unwrap().sample_count(Some("etch01")).unwrap(), 3);
+        engine.shutdown().await;
+    }
+
+    /// Each try of a batch used to count its samples as received again (and its rejected ones
+    /// as rejected again): a batch counts once, however often its write is tried.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_batch_tried_again_is_counted_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let (engine, db) = engine_with_a_failing_journal(dir.path()).await;
+        let mut batch = recent_samples(3);
+        // One sample a day ahead of this clock: rejected (`future`) at the first try.
+        let ahead = batch[2].ts.as_nanos() + 86_400 * 1_000_000_000;
+        batch.push(sample(ahead));
+        let forwarding = tokio::spawn({
+            let engine = engine.clone();
+            async move { forward(&engine, "etch01", batch).await }
+        });
+        // At least two failed tries (the first at once, the next a second later).
+        let tried_twice = tokio::time::timeout(Duration::from_secs(10), async {
+            while engine.metrics().journal_failures < 2 {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        });
+        assert!(tried_twice.await.is_ok(), "{:?}", engine.metrics());
+        db.execute_batch("DROP TRIGGER refuse_samples").unwrap();
+        let forwarded = tokio::time::timeout(Duration::from_secs(10), forwarding).await;
+        assert!(forwarded.expect("stored within 10 s").unwrap());
+        let metrics = engine.metrics();
+        assert_eq!((metrics.received, metrics.stored), (4, 3), "{metrics:?}");
+        assert_eq!(engine.counters().rejected(RejectReason::Future), 1);
         assert_eq!(engine.reader().unwrap().sample_count(Some("etch01")).unwrap(), 3);
         engine.shutdown().await;
     }

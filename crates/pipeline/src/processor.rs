@@ -52,6 +52,36 @@ pub(crate) enum Ack {
     /// A report to an in-process caller or an HTTP request; an error when nothing became
     /// durable.
     Report(oneshot::Sender<Result<IngestReport, String>>),
+    /// A report to a source that sends a batch again itself when its journal write fails
+    /// (HSMS: the tool has had its acknowledgement, so nobody else will). A failure hands back
+    /// the samples that were admitted, to be sent again as [`Arrival::Again`]; the others were
+    /// rejected, and counted, and are not sent again.
+    Retry {
+        /// Where the report (or the samples to send again) goes.
+        reply: oneshot::Sender<Result<IngestReport, Unstored>>,
+        /// Whether the batch was counted as received already.
+        arrival: Arrival,
+    },
+}
+
+/// Whether a batch comes for the first time or again after a failed journal write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Arrival {
+    /// Its samples count as received.
+    First,
+    /// The admitted samples of a batch whose journal write failed: they were counted as
+    /// received when they first came, so that a batch counts once however often it is tried.
+    Again,
+}
+
+/// The samples of a batch that its failed journal write left unstored (admitted, neither
+/// stored nor rejected), and why the write failed.
+#[derive(Debug)]
+pub(crate) struct Unstored {
+    /// The admitted samples, in their order.
+    pub samples: Vec<Sample>,
+    /// The store's error.
+    pub error: String,
 }
 
 /// Everything the processor owns.
@@ -455,9 +485,10 @@ impl State {
         let mut owners: Vec<(usize, Instant)> = Vec::new();
         let latest = now().as_nanos().saturating_add(self.max_ahead_ns);
         let mut admitted = Admitted::default();
-        for (index, (items, received, _, stamped)) in group.iter().enumerate() {
+        for (index, (items, received, ack, stamped)) in group.iter().enumerate() {
             let mut report = IngestReport::default();
-            if index >= retried {
+            let again = matches!(ack, Ack::Retry { arrival: Arrival::Again, .. });
+            if index >= retried && !again {
                 self.metrics.received(items.len());
             }
             for item in items {
@@ -541,13 +572,17 @@ impl State {
                 Ack::Report(reply) => {
                     let _caller_gone = reply.send(Ok(report));
                 }
+                Ack::Retry { reply, .. } => {
+                    let _caller_gone = reply.send(Ok(report));
+                }
             }
         }
         self.score_stored(stored);
     }
 
     /// A journal write failed: nothing of the group is durable, so nothing is acknowledged as
-    /// stored. HTTP callers get the error (and send again). An MQTT message is one sample:
+    /// stored. HTTP callers get the error (and send again); a retrying source (HSMS) gets back
+    /// the batch's admitted samples and sends them again. An MQTT message is one sample:
     /// rejected, it is acknowledged now (its rejection is counted); admitted, it is held and
     /// written again, first, with the next group or within a second — the broker would only
     /// redeliver it after a reconnect, and meanwhile it would hold one of the broker's
@@ -569,14 +604,21 @@ impl State {
             );
             self.journal_failing = true;
         }
-        let mut admitted: HashMap<usize, Sample> =
-            owners.iter().map(|(owner, _)| *owner).zip(batch).collect();
+        let mut admitted: HashMap<usize, Vec<Sample>> = HashMap::new();
+        for ((owner, _), sample) in owners.iter().zip(batch) {
+            admitted.entry(*owner).or_default().push(sample);
+        }
         for (index, (_, received, ack, stamped)) in group.into_iter().enumerate() {
             match ack {
                 Ack::Report(reply) => {
                     let _caller_gone = reply.send(Err(error.to_string()));
                 }
-                Ack::Mqtt(handle) => match admitted.remove(&index) {
+                Ack::Retry { reply, .. } => {
+                    let samples = admitted.remove(&index).unwrap_or_default();
+                    let _caller_gone =
+                        reply.send(Err(Unstored { samples, error: error.to_string() }));
+                }
+                Ack::Mqtt(handle) => match admitted.remove(&index).and_then(|mut one| one.pop()) {
                     Some(sample) => self.held.push((sample, received, handle, stamped)),
                     None => {
                         let _source_gone = handle.ack();

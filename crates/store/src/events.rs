@@ -203,8 +203,10 @@ impl Store {
 
     /// Checks the whole audit trail: ids consecutive from 1, every hash in the chain, every
     /// signature signed by the record's actor, the anchor's record present with the anchored
-    /// hash, and every model version pointing at its own upload and activation records. Names
-    /// the first bad record. `Err` only when the file cannot be read at all.
+    /// hash, every model version pointing at its own upload and activation records, and the
+    /// rows of users, API tokens, alarms and settings holding what their records say
+    /// (`row_audit.rs`). Names the first bad record. `Err` only when the file cannot be read at
+    /// all.
     pub fn audit_report(&self) -> Result<AuditReport, StoreError> {
         // The anchor first: it is written after commits, so read before the snapshot it can
         // only be behind what the snapshot holds, never ahead.
@@ -244,7 +246,10 @@ impl Store {
         if report.ok() {
             let contradiction = match check_model_links(&tx, &self.path)? {
                 Some(found) => Some(found),
-                None => check_model_rows(&tx, &self.path)?,
+                None => match check_model_rows(&tx, &self.path)? {
+                    Some(found) => Some(found),
+                    None => crate::row_audit::check_rows(&tx, &self.path)?,
+                },
             };
             if let Some((id, detail)) = contradiction {
                 report.first_bad = Some(id);

@@ -29,6 +29,7 @@ mod history;
 mod journal;
 mod lock;
 mod registry;
+mod row_audit;
 mod settings;
 #[cfg(test)]
 mod testutil;
@@ -44,4 +45,5 @@ pub use history::ScoreRecord;
 pub use journal::{AppendOutcome, StoredSample};
 pub use lock::{DataDirLock, LOCK_FILE};
 pub use registry::ModelVersion;
+pub use row_audit::digest_fingerprint;
 pub use users::{ApiToken, Session, User};

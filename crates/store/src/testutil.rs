@@ -38,6 +38,15 @@ pub fn event(action: &str) -> Event {
     e
 }
 
+/// A record as the product writes it: about `target`, naming `new_value` (the row checks of
+/// `audit verify` compare rows with these).
+pub fn record(action: &str, target: &str, new_value: &str) -> Event {
+    let mut e = event(action);
+    e.target = target.into();
+    e.new_value = Some(new_value.into());
+    e
+}
+
 pub fn score(asset: &str, ts_ns: i64) -> ScoreRecord {
     ScoreRecord {
         asset: asset.to_string(),

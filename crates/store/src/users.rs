@@ -476,8 +476,12 @@ mod tests {
     fn users_are_created_once_changed_and_disabled_with_audit_records() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(dir.path()).unwrap();
-        store.add_user(&user("bob", "viewer"), &event("user.create")).unwrap();
-        store.add_user(&user("alice", "admin"), &event("user.create")).unwrap();
+        store
+            .add_user(&user("bob", "viewer"), &record("user.create", "user/bob", "viewer"))
+            .unwrap();
+        store
+            .add_user(&user("alice", "admin"), &record("user.create", "user/alice", "admin"))
+            .unwrap();
         let err = store.add_user(&user("alice", "viewer"), &event("user.create")).unwrap_err();
         assert!(matches!(err, StoreError::Exists { .. }), "{err}");
         assert!(store.add_user(&user("eve", "root"), &event("user.create")).is_err());
@@ -488,7 +492,9 @@ mod tests {
         let names: Vec<String> = store.users().unwrap().into_iter().map(|u| u.name).collect();
         assert_eq!(names, vec!["alice", "bob"]);
 
-        store.set_user_role("bob", "engineer", &event("user.role")).unwrap();
+        store
+            .set_user_role("bob", "engineer", &record("user.role", "user/bob", "engineer"))
+            .unwrap();
         assert_eq!(store.user("bob").unwrap().unwrap().role, "engineer");
         let err = store.set_user_role("nobody", "admin", &event("user.role")).unwrap_err();
         assert!(matches!(err, StoreError::NotFound { .. }), "{err}");
@@ -514,7 +520,8 @@ mod tests {
             revoked: false,
             last_used: Some(Timestamp::from_nanos(99)),
         };
-        let id = store.add_api_token(&[4u8; 32], &token, &event("token.create")).unwrap();
+        let created = record("token.create", "user/bob", "role engineer, label ci");
+        let id = store.add_api_token(&[4u8; 32], &token, &created).unwrap();
         let stored = store.api_token(&[4u8; 32]).unwrap().unwrap();
         assert_eq!((stored.id, stored.last_used), (id, None), "a new token was never used");
         // Use is noted without an audit record (the count below stays 7).
@@ -523,10 +530,12 @@ mod tests {
         assert_eq!(used, Some(Timestamp::from_nanos(30)));
 
         // Lowering the role revokes tokens above it.
-        store.set_user_role("bob", "operator", &event("user.role")).unwrap();
+        store
+            .set_user_role("bob", "operator", &record("user.role", "user/bob", "operator"))
+            .unwrap();
         assert!(store.api_token(&[4u8; 32]).unwrap().unwrap().revoked);
 
-        store.disable_user("bob", &event("user.disable")).unwrap();
+        store.disable_user("bob", &record("user.disable", "user/bob", "disabled")).unwrap();
         assert!(store.user("bob").unwrap().unwrap().disabled);
         assert!(store.session(&digest).unwrap().unwrap().revoked);
         // Every change above wrote exactly one record, and the chain holds.
@@ -537,7 +546,9 @@ mod tests {
     fn a_new_password_ends_the_other_sessions_and_a_revoked_token_stays_revoked() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(dir.path()).unwrap();
-        store.add_user(&user("bob", "engineer"), &event("user.create")).unwrap();
+        store
+            .add_user(&user("bob", "engineer"), &record("user.create", "user/bob", "engineer"))
+            .unwrap();
         let session = |at: i64| Session {
             username: "bob".into(),
             created_at: Timestamp::from_nanos(at),
@@ -569,8 +580,10 @@ mod tests {
             revoked: false,
             last_used: None,
         };
-        let id = store.add_api_token(&[5u8; 32], &token, &event("token.create")).unwrap();
-        store.revoke_api_token(id, &event("token.revoke")).unwrap();
+        let created = record("token.create", "user/bob", "role viewer, label grafana");
+        let id = store.add_api_token(&[5u8; 32], &token, &created).unwrap();
+        let revoked = record("token.revoke", "user/bob", &format!("token-{id} revoked"));
+        store.revoke_api_token(id, &revoked).unwrap();
         assert!(store.api_token(&[5u8; 32]).unwrap().unwrap().revoked);
         let err = store.revoke_api_token(id + 1, &event("token.revoke")).unwrap_err();
         assert!(matches!(err, StoreError::NotFound { .. }), "{err}");

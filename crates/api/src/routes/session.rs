@@ -6,6 +6,11 @@
 //! until the oldest counted failure leaves the window. Unknown names are counted like known
 //! ones and cost the same Argon2 verification, so neither the answer, the lockout nor the time
 //! taken tells whether a name exists.
+//!
+//! A name that is no user's is often a password typed into the user name box, so the audit
+//! trail never holds it: its records (`login.failure`, `login.locked`, `access.throttled`) name
+//! the actor `(unknown user)`, and its failures are counted in memory (`unknown_logins.rs`).
+//! A known name is recorded as it is: security staff need to see whose account is attacked.
 
 use std::time::Instant;
 
@@ -24,6 +29,7 @@ use crate::auth::{
 use crate::dto::{LoginBody, LoginDto, MeDto, PasswordChangeBody};
 use crate::extract::{JsonBody, RawBody};
 use crate::times::{now, rfc3339};
+use crate::unknown_logins::UNKNOWN_USER;
 use crate::{ApiError, ApiState};
 
 const NANOS_PER_MINUTE: i64 = 60 * 1_000_000_000;
@@ -67,25 +73,43 @@ pub(super) async fn login(
         return Err(bad_credentials());
     };
     let name = printable(username.trim(), 64);
-    if let Err(locked) = check_lockout(&state, &name, at).await {
+    let lookup = name.clone();
+    let user = state.read(move |store| store.user(&lookup)).await?;
+    // What the records call the name: itself if it is a user's, else `(unknown user)`.
+    let known = user.is_some();
+    let recorded = if known { name.clone() } else { UNKNOWN_USER.to_string() };
+    let lockout = if known {
+        check_lockout(&state, &name, at).await
+    } else {
+        check_unknown_lockout(&state, &name, at).await
+    };
+    if let Err(locked) = lockout {
         // Audited as `login.locked`; counted like any refusal, so that hammering a locked name
         // is throttled like hammering a wrong password (and stops writing a record per try).
         if matches!(locked, ApiError::Locked { .. }) {
-            count_recorded_refusal(&state, client, &name).await?;
+            count_recorded_refusal(&state, client, &recorded).await?;
         }
         return Err(locked);
     }
-    let lookup = name.clone();
-    let user = state.read(move |store| store.user(&lookup)).await?;
     let stored = user.as_ref().map(|u| u.password_hash.clone());
     let matched =
         tokio::task::spawn_blocking(move || verify_password(&password, stored.as_deref())).await?;
     let role = user.as_ref().and_then(|u| Role::parse(&u.role));
     let (Some(user), Some(role), true) = (user.filter(|u| !u.disabled), role, matched) else {
-        let mut event = Event::new(at, name.clone(), "login.failure", format!("user/{name}"));
-        event.reason = Some("wrong user name or password, or the account is disabled".into());
+        let mut event =
+            Event::new(at, recorded.clone(), "login.failure", format!("user/{recorded}"));
+        event.reason = Some(if known {
+            "wrong user name or password, or the account is disabled".into()
+        } else {
+            "the user name is no user's (not recorded: it may be a password typed into the \
+             wrong box)"
+                .into()
+        });
         state.write(move |store| store.append_event(&event)).await?;
-        count_recorded_refusal(&state, client, &name).await?;
+        if !known {
+            state.unknown_logins().failed(&name, at, lockout_since(&state, at));
+        }
+        count_recorded_refusal(&state, client, &recorded).await?;
         return Err(bad_credentials());
     };
     let security = state.security();
@@ -176,12 +200,41 @@ pub(super) async fn check_lockout(
     name: &str,
     at: Timestamp,
 ) -> Result<(), ApiError> {
+    let since = lockout_since(state, at);
+    let lookup = name.to_string();
+    let failures = state.read(move |store| store.failed_logins(&lookup, since)).await?;
+    refuse_if_locked(state, &failures, name, name, at).await
+}
+
+/// [`check_lockout`] for a login name that is no user's: its failures are counted in memory,
+/// and the `login.locked` record names [`UNKNOWN_USER`], not the name.
+async fn check_unknown_lockout(
+    state: &ApiState,
+    name: &str,
+    at: Timestamp,
+) -> Result<(), ApiError> {
+    let failures = state.unknown_logins().failures(name, lockout_since(state, at));
+    refuse_if_locked(state, &failures, name, UNKNOWN_USER, at).await
+}
+
+/// The start of the lockout window that ends at `at`.
+fn lockout_since(state: &ApiState, at: Timestamp) -> Timestamp {
+    let window = i64::from(state.security().lockout_minutes) * NANOS_PER_MINUTE;
+    Timestamp::from_nanos(at.as_nanos().saturating_sub(window))
+}
+
+/// 429 when `failures` (of `name`, oldest first, within the window) reach the limit, with a
+/// `login.locked` record whose actor is `recorded`.
+async fn refuse_if_locked(
+    state: &ApiState,
+    failures: &[Timestamp],
+    name: &str,
+    recorded: &str,
+    at: Timestamp,
+) -> Result<(), ApiError> {
     let security = state.security();
     let window = i64::from(security.lockout_minutes) * NANOS_PER_MINUTE;
     let max = usize::try_from(security.max_failed_logins).unwrap_or(usize::MAX).max(1);
-    let since = Timestamp::from_nanos(at.as_nanos().saturating_sub(window));
-    let lookup = name.to_string();
-    let failures = state.read(move |store| store.failed_logins(&lookup, since)).await?;
     if failures.len() < max {
         return Ok(());
     }
@@ -190,7 +243,8 @@ pub(super) async fn check_lockout(
     let until = oldest_counted.as_nanos().saturating_add(window);
     let retry_after =
         u64::try_from((until - at.as_nanos()).max(0) / 1_000_000_000 + 1).unwrap_or(1);
-    let mut event = Event::new(at, name.to_string(), "login.locked", format!("user/{name}"));
+    let mut event =
+        Event::new(at, recorded.to_string(), "login.locked", format!("user/{recorded}"));
     event.reason = Some(format!(
         "{} failed logins within {} minutes; locked for {retry_after} s",
         failures.len(),

@@ -3,8 +3,9 @@
 //! number of skipped events (everything is in the store: re-read it). Streams end when the
 //! server shuts down, so a graceful shutdown does not wait for dashboards to disconnect, and
 //! when the credentials that opened them stop being valid (checked every [`RECHECK`]: a token
-//! revoked, a session ended by logout, expiry or a disabled user), as every other request would
-//! be refused.
+//! revoked, a session ended by logout, expiry, idleness or a disabled user), as every other
+//! request would be refused. The re-check only reads: an open stream is not activity, so a
+//! session whose only use is a stream idles out after `session_idle_hours` like any other.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -19,7 +20,7 @@ use tokio::sync::watch;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
-use crate::auth::authenticate;
+use crate::auth::recheck;
 use crate::dto::{LiveDto, StreamQuery};
 use crate::extract::Params;
 use crate::{ApiError, ApiState};
@@ -81,11 +82,19 @@ async fn still_allowed(state: ApiState, headers: HeaderMap) {
     every.tick().await; // the first tick is now: the guard has just checked
     loop {
         every.tick().await;
-        match authenticate(&state, &headers).await {
-            Ok(Some(caller)) if caller.role.allows(Permission::Read) => {}
-            _ => return,
+        if !may_still_read(&state, &headers).await {
+            return;
         }
     }
+}
+
+/// One re-check: whether the credentials still authenticate a caller who may read. It writes
+/// nothing (not a session's last activity, not a token's last use).
+pub(crate) async fn may_still_read(state: &ApiState, headers: &HeaderMap) -> bool {
+    matches!(
+        recheck(state, headers).await,
+        Ok(Some(caller)) if caller.role.allows(Permission::Read)
+    )
 }
 
 fn sse_event(dto: &LiveDto) -> Option<Result<Event, Infallible>> {

@@ -480,6 +480,63 @@ async fn logins_of_a_locked_name_are_throttled_and_cross_site_logins_refused() {
     server.stop().await;
 }
 
+/// Users sometimes type their password into the user name box. A name that is no user's
+/// used to be recorded as typed (actor and target of `login.failure`, `login.locked` and
+/// `access.throttled`); it is recorded as `(unknown user)` now, and still locked out like a
+/// known name. A known name is still recorded as it is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_name_that_is_no_user_s_never_reaches_the_audit_trail() {
+    let fixture = Fixture::with_security("max_refusals_per_minute = 5\nmax_failed_logins = 2");
+    let server = Server::start(&fixture).await;
+    let body = json!({"username": "lena", "role": "viewer", "password": "a-very-good-secret"});
+    assert_eq!(server.post_json("/api/v1/users", body).await.status, 201);
+    let login = |name: &str, password: &str| {
+        let body = json!({"username": name, "password": password}).to_string();
+        let addr = server.addr;
+        async move {
+            let reply = call(addr, "POST", "/api/v1/login", None, Some(body.as_bytes())).await;
+            reply.json()["error"].as_str().unwrap_or_default().to_string()
+        }
+    };
+    // A known user's failure (refusal 1 of 5), then the password typed as the name: two
+    // failures lock it (2, 3), the locked name is refused (4, 5), the next crosses the budget
+    // (one `access.throttled`), and the address is throttled from then on.
+    assert_eq!(login("lena", "not-her-password").await, "unauthorized");
+    let mut answers = Vec::new();
+    for _ in 0..6 {
+        answers.push(login("hunter2-secret", "lena").await);
+    }
+    assert_eq!(
+        answers,
+        ["unauthorized", "unauthorized", "locked", "locked", "locked", "throttled"]
+    );
+
+    let unknown = |action: &str| {
+        let records = actions(&server, action);
+        let unknown = records.iter().filter(|e| e.actor == "(unknown user)").count();
+        (records.len(), unknown)
+    };
+    assert_eq!(unknown("login.failure"), (3, 2));
+    assert_eq!(unknown("login.locked"), (3, 3));
+    assert_eq!(unknown("access.throttled"), (1, 1));
+    let failures = actions(&server, "login.failure");
+    let lena = failures.iter().find(|e| e.actor == "lena").expect("lena's failure, by name");
+    assert_eq!(lena.target, "user/lena");
+    assert!(failures.iter().any(|e| e.target == "user/(unknown user)"));
+
+    // Nowhere in the trail, whether read from the store or through the API.
+    let store = server.engine.reader().unwrap();
+    for (_, event) in store.events(usize::MAX, None).unwrap() {
+        assert!(!format!("{event:?}").contains("hunter2"), "{event:?}");
+    }
+    let listed = server.get("/api/v1/audit?limit=1000").await;
+    assert_eq!(listed.status, 200, "{}", listed.text());
+    assert!(listed.text().contains("(unknown user)"));
+    assert!(!listed.text().contains("hunter2"), "{}", listed.text());
+    assert!(store.audit_report().unwrap().ok());
+    server.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn users_roles_and_tokens_are_managed_by_admins_and_audited() {
     let fixture = Fixture::new();

@@ -103,3 +103,41 @@ async fn a_stream_ends_when_its_token_is_revoked() {
     assert!(ended.await.is_ok(), "the stream outlived its revoked token");
     server.stop().await;
 }
+
+/// The re-check of an open stream's credentials used to count as the session's activity (it
+/// went through the request path, which writes the session's last activity once a minute), so
+/// a session with a stream open never idled out. It only reads now: the session's last
+/// activity stays what the last request made it, and the idle timeout ends the stream.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_streams_recheck_is_not_activity_and_an_idle_session_ends_it() {
+    let fixture = Fixture::new();
+    let server = Server::start(&fixture).await;
+    let uma = server.user("uma", "viewer").await;
+    let digest = faultline_auth::token_digest(&uma.cookie);
+    let mut headers = axum::http::HeaderMap::new();
+    let cookie = format!("faultline_session={}", uma.cookie);
+    headers.insert(axum::http::header::COOKIE, cookie.parse().unwrap());
+    let state = crate::ApiState::new(server.engine.clone(), &server.admin);
+    let mut store = server.engine.reader().unwrap();
+    let last_seen =
+        |store: &faultline_store::Store| store.session(&digest).unwrap().unwrap().last_seen;
+    const MINUTE: i64 = 60 * 1_000_000_000;
+    let now = crate::times::now().as_nanos();
+
+    // Last active two minutes ago: a request would write its activity, a re-check does not.
+    let two_minutes_ago = faultline_types::Timestamp::from_nanos(now - 2 * MINUTE);
+    store.touch_session(&digest, two_minutes_ago).unwrap();
+    for _ in 0..3 {
+        assert!(crate::routes::stream::may_still_read(&state, &headers).await);
+    }
+    assert_eq!(last_seen(&store), two_minutes_ago, "the re-check wrote the session's activity");
+    assert_eq!(uma.get("/api/v1/me").await.status, 200);
+    assert!(last_seen(&store) > two_minutes_ago, "a request is activity");
+
+    // Idle for longer than `session_idle_hours` (8 by default): the re-check ends the stream.
+    let idle = faultline_types::Timestamp::from_nanos(now - 8 * 60 * MINUTE - MINUTE);
+    store.touch_session(&digest, idle).unwrap();
+    assert!(!crate::routes::stream::may_still_read(&state, &headers).await);
+    assert_eq!(last_seen(&store), idle);
+    server.stop().await;
+}

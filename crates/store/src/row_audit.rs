@@ -1,0 +1,541 @@
+//! Do the audited rows hold what their records say?
+//!
+//! The hash chain proves that the records were not edited; it says nothing about the rows the
+//! records describe. Someone with write access to the database file could make a viewer an
+//! admin, re-enable a disabled account, bring a revoked API token back, quietly acknowledge or
+//! clear an alarm, or swap the admin token's hash for one of their own, all without touching
+//! the trail. Each check here replays the records of one table and compares the result with
+//! its rows, so `faultline audit verify` names such a change by the record it contradicts.
+//! (Model rows are checked in `events.rs`, beside the links they share with activations.)
+//!
+//! What the records cannot show is not checked: password hashes (no record names one),
+//! sessions (not audited rows), a token's expiry. Stores written before a record named what
+//! it set (the admin token's digest) are checked for what their records do name.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use rusqlite::Transaction;
+use sha2::{Digest, Sha256};
+
+use crate::StoreError;
+use crate::db::{sql, unsigned};
+
+/// A contradiction: the record id to name, and why.
+type Found = Option<(u64, String)>;
+
+/// The first row of users, API tokens, alarms or settings that its records contradict.
+pub(crate) fn check_rows(tx: &Transaction<'_>, path: &Path) -> Result<Found, StoreError> {
+    for check in [check_users, check_tokens, check_alarms, check_settings] {
+        if let Some(found) = check(tx, path)? {
+            return Ok(Some(found));
+        }
+    }
+    Ok(None)
+}
+
+/// How a fingerprint of a stored secret's digest is named in its record, e.g.
+/// `digest sha256:<64 hex>`: the SHA-256 of the value stored, so that verification can tell a
+/// swapped value without the record holding the value itself.
+pub fn digest_fingerprint(stored_value: &str) -> String {
+    format!("digest sha256:{}", crate::registry::hex(&Sha256::digest(stored_value.as_bytes())))
+}
+
+/// A user's records, replayed: role from `user.create` and `user.role`, disabled from
+/// `user.disable` (there is no way back from it).
+#[derive(Debug)]
+struct UserHistory {
+    created: u64,
+    role: String,
+    role_record: u64,
+    disabled_by: Option<u64>,
+    /// `(record id, new role)` of each role change, for the tokens it revoked.
+    role_changes: Vec<(u64, String)>,
+}
+
+fn user_histories(
+    tx: &Transaction<'_>,
+    path: &Path,
+) -> Result<HashMap<String, UserHistory>, StoreError> {
+    let err = sql(path, "replay the user records");
+    let mut stmt = tx
+        .prepare_cached(
+            "SELECT id, action, target, coalesce(new_value, '') FROM events \
+             WHERE action IN ('user.create', 'user.role', 'user.disable') \
+             AND target LIKE 'user/%' ORDER BY id",
+        )
+        .map_err(&err)?;
+    let mut rows = stmt.query([]).map_err(&err)?;
+    let mut users: HashMap<String, UserHistory> = HashMap::new();
+    while let Some(row) = rows.next().map_err(&err)? {
+        let id = unsigned(row.get(0).map_err(&err)?);
+        let action: String = row.get(1).map_err(&err)?;
+        let target: String = row.get(2).map_err(&err)?;
+        let value: String = row.get(3).map_err(&err)?;
+        let name = target.trim_start_matches("user/").to_string();
+        match (action.as_str(), users.get_mut(&name)) {
+            ("user.create", None) => {
+                let history = UserHistory {
+                    created: id,
+                    role: value,
+                    role_record: id,
+                    disabled_by: None,
+                    role_changes: Vec::new(),
+                };
+                users.insert(name, history);
+            }
+            ("user.role", Some(user)) => {
+                user.role = value.clone();
+                user.role_record = id;
+                user.role_changes.push((id, value));
+            }
+            ("user.disable", Some(user)) => {
+                user.disabled_by.get_or_insert(id);
+            }
+            // A second create, or a change before any: the row check names the user.
+            _ => {}
+        }
+    }
+    Ok(users)
+}
+
+fn check_users(tx: &Transaction<'_>, path: &Path) -> Result<Found, StoreError> {
+    let err = sql(path, "verify user rows");
+    let histories = user_histories(tx, path)?;
+    let mut stmt = tx
+        .prepare_cached("SELECT name, role, disabled, event_id FROM users ORDER BY name")
+        .map_err(&err)?;
+    let mut rows = stmt.query([]).map_err(&err)?;
+    while let Some(row) = rows.next().map_err(&err)? {
+        let name: String = row.get(0).map_err(&err)?;
+        let role: String = row.get(1).map_err(&err)?;
+        let disabled: bool = row.get(2).map_err(&err)?;
+        let event_id = unsigned(row.get(3).map_err(&err)?);
+        let Some(history) = histories.get(&name) else {
+            let why = format!("user {name}: no record created this user (added without a record)");
+            return Ok(Some((event_id, why)));
+        };
+        if history.created != event_id {
+            let why = format!(
+                "user {name}: its row names record {event_id}, but record {} created it (the \
+                 link was edited)",
+                history.created
+            );
+            return Ok(Some((event_id, why)));
+        }
+        if history.role != role {
+            let why = format!(
+                "user {name} has role {role}, but its records end at role {} (record {}): the \
+                 role was changed without a record",
+                history.role, history.role_record
+            );
+            return Ok(Some((history.role_record, why)));
+        }
+        match (disabled, history.disabled_by) {
+            (false, Some(id)) => {
+                let why = format!(
+                    "user {name} is enabled, but record {id} disabled it: re-enabled without a \
+                     record"
+                );
+                return Ok(Some((id, why)));
+            }
+            (true, None) => {
+                let why = format!("user {name} is disabled, but no record disabled it");
+                return Ok(Some((event_id, why)));
+            }
+            _ => {}
+        }
+    }
+    Ok(None)
+}
+
+/// Rank of a role, for "a token never holds more than its user".
+fn rank(role: &str) -> u8 {
+    match role {
+        "viewer" => 0,
+        "operator" => 1,
+        "engineer" => 2,
+        _ => 3,
+    }
+}
+
+/// `role R, label L`, as `token.create` records name a token's role and label.
+fn parse_token_record(value: &str) -> Option<(&str, &str)> {
+    let (role, label) = value.strip_prefix("role ")?.split_once(", label ")?;
+    Some((role, label))
+}
+
+fn check_tokens(tx: &Transaction<'_>, path: &Path) -> Result<Found, StoreError> {
+    let err = sql(path, "verify API token rows");
+    let histories = user_histories(tx, path)?;
+    let mut revocations: HashMap<String, u64> = HashMap::new();
+    {
+        let mut stmt = tx
+            .prepare_cached(
+                "SELECT id, coalesce(new_value, '') FROM events WHERE action = 'token.revoke' \
+                 ORDER BY id",
+            )
+            .map_err(&err)?;
+        let mut rows = stmt.query([]).map_err(&err)?;
+        while let Some(row) = rows.next().map_err(&err)? {
+            let id = unsigned(row.get(0).map_err(&err)?);
+            let value: String = row.get(1).map_err(&err)?;
+            revocations.entry(value).or_insert(id);
+        }
+    }
+    let mut stmt = tx
+        .prepare_cached(
+            "SELECT t.id, t.username, t.role, t.label, t.revoked, t.event_id, e.action, e.target, \
+             coalesce(e.new_value, '') FROM api_tokens t JOIN events e ON e.id = t.event_id \
+             ORDER BY t.id",
+        )
+        .map_err(&err)?;
+    let mut rows = stmt.query([]).map_err(&err)?;
+    let mut named_by: HashMap<u64, u64> = HashMap::new();
+    while let Some(row) = rows.next().map_err(&err)? {
+        let id = unsigned(row.get(0).map_err(&err)?);
+        let user: String = row.get(1).map_err(&err)?;
+        let role: String = row.get(2).map_err(&err)?;
+        let label: String = row.get(3).map_err(&err)?;
+        let revoked: bool = row.get(4).map_err(&err)?;
+        let created = unsigned(row.get(5).map_err(&err)?);
+        let action: String = row.get(6).map_err(&err)?;
+        let target: String = row.get(7).map_err(&err)?;
+        let value: String = row.get(8).map_err(&err)?;
+        let token = format!("API token {id} of {user}");
+        if action != "token.create" || target != format!("user/{user}") {
+            let why = format!("{token}: its row names record {created}, a {action} of {target}");
+            return Ok(Some((created, why)));
+        }
+        if let Some(other) = named_by.insert(created, id) {
+            let why = format!("{token} and API token {other} both name record {created}");
+            return Ok(Some((created, why)));
+        }
+        if let Some((recorded_role, recorded_label)) = parse_token_record(&value)
+            && (recorded_role != role || recorded_label != label)
+        {
+            let why = format!(
+                "{token} has role {role} and label {label:?}, but record {created} created it \
+                 with role {recorded_role} and label {recorded_label:?}"
+            );
+            return Ok(Some((created, why)));
+        }
+        // What ended it, if anything did: its own revocation, its user's disabling, or a role
+        // change of its user below the token's role.
+        let history = histories.get(&user);
+        let ended_by = [
+            revocations.get(&format!("token-{id} revoked")).copied(),
+            history.and_then(|h| h.disabled_by),
+            history.and_then(|h| {
+                h.role_changes.iter().find(|(_, new)| rank(new) < rank(&role)).map(|(at, _)| *at)
+            }),
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|at| *at > created)
+        .min();
+        match (revoked, ended_by) {
+            (false, Some(at)) => {
+                let why = format!("{token} is active, but record {at} ended it");
+                return Ok(Some((at, why)));
+            }
+            (true, None) => {
+                let why = format!("{token} is revoked, but no record revoked it");
+                return Ok(Some((created, why)));
+            }
+            _ => {}
+        }
+    }
+    Ok(None)
+}
+
+fn check_alarms(tx: &Transaction<'_>, path: &Path) -> Result<Found, StoreError> {
+    let err = sql(path, "verify alarm rows");
+    let mut stmt = tx
+        .prepare_cached(
+            "SELECT a.id, a.state, a.body, a.event_id, e.target, coalesce(e.new_value, ''), \
+             (SELECT max(id) FROM events WHERE target = 'alarm/' || a.id) \
+             FROM alarms a JOIN events e ON e.id = a.event_id ORDER BY a.id",
+        )
+        .map_err(&err)?;
+    let mut rows = stmt.query([]).map_err(&err)?;
+    while let Some(row) = rows.next().map_err(&err)? {
+        let id: i64 = row.get(0).map_err(&err)?;
+        let state: String = row.get(1).map_err(&err)?;
+        let body: String = row.get(2).map_err(&err)?;
+        let event_id = unsigned(row.get(3).map_err(&err)?);
+        let target: String = row.get(4).map_err(&err)?;
+        let recorded: String = row.get(5).map_err(&err)?;
+        let newest: Option<i64> = row.get(6).map_err(&err)?;
+        let alarm = format!("alarm {id}");
+        if target != format!("alarm/{id}") {
+            let why = format!("{alarm}: its row names record {event_id}, which is about {target}");
+            return Ok(Some((event_id, why)));
+        }
+        if let Some(newest) = newest.map(unsigned).filter(|n| *n != event_id) {
+            let why = format!(
+                "{alarm}: its row holds record {event_id}'s version, but record {newest} is its \
+                 newest change (the row was set back)"
+            );
+            return Ok(Some((newest, why)));
+        }
+        let in_body = serde_json::from_str::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|b| b.get("state").and_then(|s| s.as_str()).map(str::to_string));
+        for (place, value) in [("row", Some(state)), ("body", in_body)] {
+            if value.as_deref() != Some(recorded.as_str()) {
+                let shown = value.unwrap_or_else(|| "unreadable".into());
+                let why = format!(
+                    "{alarm}: its {place} says {shown}, but record {event_id} left it {recorded} \
+                     (changed without a record)"
+                );
+                return Ok(Some((event_id, why)));
+            }
+        }
+    }
+    Ok(None)
+}
+
+fn check_settings(tx: &Transaction<'_>, path: &Path) -> Result<Found, StoreError> {
+    let err = sql(path, "verify settings");
+    let mut stmt = tx
+        .prepare_cached(
+            "SELECT s.key, s.value, s.event_id, coalesce(e.new_value, ''), \
+             (SELECT max(id) FROM events WHERE target = e.target AND action = e.action) \
+             FROM settings s JOIN events e ON e.id = s.event_id ORDER BY s.key",
+        )
+        .map_err(&err)?;
+    let mut rows = stmt.query([]).map_err(&err)?;
+    while let Some(row) = rows.next().map_err(&err)? {
+        let key: String = row.get(0).map_err(&err)?;
+        let value: String = row.get(1).map_err(&err)?;
+        let event_id = unsigned(row.get(2).map_err(&err)?);
+        let recorded: String = row.get(3).map_err(&err)?;
+        let newest: Option<i64> = row.get(4).map_err(&err)?;
+        if let Some(newest) = newest.map(unsigned).filter(|n| *n != event_id) {
+            let why = format!(
+                "setting {key}: its row holds record {event_id}'s value, but record {newest} \
+                 changed it since (the row was set back)"
+            );
+            return Ok(Some((newest, why)));
+        }
+        // The record names the value (`sha256:<value>` for the configuration's hash) or its
+        // digest (`digest sha256:<hex>` for a secret's); older records may name neither.
+        let named: Vec<&str> =
+            recorded.split(|c: char| !c.is_ascii_hexdigit()).filter(|t| t.len() == 64).collect();
+        let digest = crate::registry::hex(&Sha256::digest(value.as_bytes()));
+        if !named.is_empty()
+            && !named.contains(&value.as_str())
+            && !named.contains(&digest.as_str())
+        {
+            let why = format!(
+                "setting {key}: its value is not the one record {event_id} set (replaced \
+                 without a record)"
+            );
+            return Ok(Some((event_id, why)));
+        }
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use faultline_types::{AlarmState, Timestamp};
+
+    use crate::testutil::*;
+    use crate::{ApiToken, Store, User};
+
+    fn user(name: &str, role: &str) -> User {
+        User {
+            name: name.into(),
+            role: role.into(),
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+            disabled: false,
+            created_at: Timestamp::from_nanos(1),
+        }
+    }
+
+    fn add_user(store: &mut Store, name: &str, role: &str) {
+        let created = record("user.create", &format!("user/{name}"), role);
+        store.add_user(&user(name, role), &created).unwrap();
+    }
+
+    fn add_token(store: &mut Store, digest: u8, name: &str, role: &str, label: &str) -> u64 {
+        let token = ApiToken {
+            id: 0,
+            username: name.into(),
+            role: role.into(),
+            label: label.into(),
+            created_at: Timestamp::from_nanos(2),
+            expires_at: None,
+            revoked: false,
+            last_used: None,
+        };
+        let created =
+            record("token.create", &format!("user/{name}"), &format!("role {role}, label {label}"));
+        store.add_api_token(&[digest; 32], &token, &created).unwrap()
+    }
+
+    /// A store as the product leaves it: users changed and disabled, tokens revoked three ways,
+    /// an alarm raised and acknowledged, the configuration and admin-token settings.
+    fn audited_store(dir: &std::path::Path) -> (Store, [u64; 4]) {
+        let mut store = Store::open(dir).unwrap();
+        add_user(&mut store, "ada", "admin");
+        add_user(&mut store, "vic", "viewer");
+        add_user(&mut store, "eve", "engineer");
+        add_user(&mut store, "dan", "operator");
+        let kept = add_token(&mut store, 1, "vic", "viewer", "grafana");
+        let revoked = add_token(&mut store, 2, "vic", "viewer", "old");
+        store
+            .revoke_api_token(
+                revoked,
+                &record("token.revoke", "user/vic", &format!("token-{revoked} revoked")),
+            )
+            .unwrap();
+        let demoted = add_token(&mut store, 3, "eve", "engineer", "ci");
+        store
+            .set_user_role("eve", "operator", &record("user.role", "user/eve", "operator"))
+            .unwrap();
+        let disabled = add_token(&mut store, 4, "dan", "operator", "hmi");
+        store.disable_user("dan", &record("user.disable", "user/dan", "disabled")).unwrap();
+        let raised = alarm(1, "pump-1", 10, AlarmState::UnackedActive);
+        store.save_alarm(&raised, &record("alarm.raise", "alarm/1", "unacked_active")).unwrap();
+        let acked = faultline_types::Alarm { state: AlarmState::AckedActive, ..raised };
+        store.save_alarm(&acked, &record("alarm.ack", "alarm/1", "acked_active")).unwrap();
+        let config = "ab".repeat(32);
+        store
+            .set_setting(
+                "config_sha256",
+                &config,
+                &record("config.change", "config", &format!("sha256:{config}")),
+            )
+            .unwrap();
+        let admin = "cd".repeat(32);
+        let fingerprint = super::digest_fingerprint(&admin);
+        store
+            .set_setting(
+                "admin_token_sha256",
+                &admin,
+                &record("token.create", "setting/admin_token_sha256", &fingerprint),
+            )
+            .unwrap();
+        (store, [kept, revoked, demoted, disabled])
+    }
+
+    /// Each edit of a row outside faultline is named with the record it contradicts, and undone
+    /// the trail verifies again.
+    #[test]
+    fn rows_changed_without_a_record_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, [kept, revoked, demoted, disabled]) = audited_store(dir.path());
+        let report = store.audit_report().unwrap();
+        assert!(report.ok(), "{report:?}");
+        let db = raw(dir.path());
+        let backdoor = "INSERT INTO api_tokens (token_sha256, username, role, label, \
+             created_at_ns, revoked, event_id) SELECT zeroblob(32), username, role, label, \
+             created_at_ns, 0, event_id FROM api_tokens WHERE id = ";
+        let cases = [
+            (
+                "UPDATE users SET role = 'admin' WHERE name = 'vic'".to_string(),
+                "UPDATE users SET role = 'viewer' WHERE name = 'vic'".to_string(),
+                "user vic has role admin, but its records end at role viewer",
+            ),
+            (
+                "UPDATE users SET disabled = 0 WHERE name = 'dan'".into(),
+                "UPDATE users SET disabled = 1 WHERE name = 'dan'".into(),
+                "user dan is enabled, but record",
+            ),
+            (
+                "UPDATE users SET disabled = 1 WHERE name = 'vic'".into(),
+                "UPDATE users SET disabled = 0 WHERE name = 'vic'".into(),
+                "user vic is disabled, but no record disabled it",
+            ),
+            (
+                format!("UPDATE api_tokens SET revoked = 0 WHERE id = {revoked}"),
+                format!("UPDATE api_tokens SET revoked = 1 WHERE id = {revoked}"),
+                "is active, but record",
+            ),
+            (
+                format!("UPDATE api_tokens SET revoked = 0 WHERE id = {demoted}"),
+                format!("UPDATE api_tokens SET revoked = 1 WHERE id = {demoted}"),
+                "API token 3 of eve is active, but record",
+            ),
+            (
+                format!("UPDATE api_tokens SET revoked = 0 WHERE id = {disabled}"),
+                format!("UPDATE api_tokens SET revoked = 1 WHERE id = {disabled}"),
+                "API token 4 of dan is active, but record",
+            ),
+            (
+                format!("UPDATE api_tokens SET revoked = 1 WHERE id = {kept}"),
+                format!("UPDATE api_tokens SET revoked = 0 WHERE id = {kept}"),
+                "is revoked, but no record revoked it",
+            ),
+            (
+                format!("UPDATE api_tokens SET role = 'admin' WHERE id = {kept}"),
+                format!("UPDATE api_tokens SET role = 'viewer' WHERE id = {kept}"),
+                "has role admin and label \"grafana\", but record",
+            ),
+            (
+                format!("{backdoor}{kept}"),
+                "DELETE FROM api_tokens WHERE token_sha256 = zeroblob(32)".into(),
+                "both name record",
+            ),
+            (
+                "UPDATE alarms SET state = 'normal' WHERE id = 1".into(),
+                "UPDATE alarms SET state = 'acked_active' WHERE id = 1".into(),
+                "alarm 1: its row says normal, but record",
+            ),
+            (
+                "UPDATE alarms SET body = json_set(body, '$.state', 'normal') WHERE id = 1".into(),
+                "UPDATE alarms SET body = json_set(body, '$.state', 'acked_active') WHERE id = 1"
+                    .into(),
+                "alarm 1: its body says normal",
+            ),
+            (
+                "UPDATE alarms SET event_id = event_id - 1 WHERE id = 1".into(),
+                "UPDATE alarms SET event_id = event_id + 1 WHERE id = 1".into(),
+                "is its newest change (the row was set back)",
+            ),
+            (
+                format!(
+                    "UPDATE settings SET value = '{}' WHERE key = 'admin_token_sha256'",
+                    "ef".repeat(32)
+                ),
+                format!(
+                    "UPDATE settings SET value = '{}' WHERE key = 'admin_token_sha256'",
+                    "cd".repeat(32)
+                ),
+                "setting admin_token_sha256: its value is not the one record",
+            ),
+            (
+                format!(
+                    "UPDATE settings SET value = '{}' WHERE key = 'config_sha256'",
+                    "ef".repeat(32)
+                ),
+                format!(
+                    "UPDATE settings SET value = '{}' WHERE key = 'config_sha256'",
+                    "ab".repeat(32)
+                ),
+                "setting config_sha256: its value is not the one record",
+            ),
+        ];
+        for (edit, undo, expected) in cases {
+            db.execute_batch(&edit).unwrap();
+            let report = store.audit_report().unwrap();
+            let detail = report.detail.clone().unwrap_or_default();
+            assert!(detail.contains(expected), "{edit}: {detail}");
+            assert!(report.first_bad.is_some(), "{edit}");
+            db.execute_batch(&undo).unwrap();
+            let report = store.audit_report().unwrap();
+            assert!(report.ok(), "{undo}: {report:?}");
+        }
+    }
+
+    #[test]
+    fn a_token_record_names_role_and_label_and_a_fingerprint_is_the_digest_of_the_value() {
+        assert_eq!(super::parse_token_record("role viewer, label a, b"), Some(("viewer", "a, b")));
+        assert_eq!(super::parse_token_record("something else"), None);
+        let fingerprint = super::digest_fingerprint("x");
+        assert!(fingerprint.starts_with("digest sha256:2d711642b726b04401627ca9fbac32f5"));
+    }
+}
