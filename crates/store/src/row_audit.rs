@@ -8,9 +8,10 @@
 //! its rows, so `faultline audit verify` names such a change by the record it contradicts.
 //! (Model rows are checked in `events.rs`, beside the links they share with activations.)
 //!
-//! What the records cannot show is not checked: password hashes (no record names one),
-//! sessions (not audited rows), a token's expiry. Stores written before a record named what
-//! it set (the admin token's digest) are checked for what their records do name.
+//! A record that sets a password hash or the admin token's hash names the SHA-256 of the
+//! stored value, never the value, so a swapped hash contradicts it. What the records cannot
+//! show is not checked: sessions (not audited rows), a token's expiry. Stores written before
+//! a record named a digest are checked for what their records do name.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -41,6 +42,35 @@ pub fn digest_fingerprint(stored_value: &str) -> String {
     format!("digest sha256:{}", crate::registry::hex(&Sha256::digest(stored_value.as_bytes())))
 }
 
+/// How a record that sets a password hash names it: `password digest sha256:<hex>`.
+const PASSWORD_DIGEST: &str = "password digest sha256:";
+
+/// `event` with the digest of `password_hash` appended to its new value (`viewer; password
+/// digest sha256:…`), as the store writes every record that sets a password hash: a hash
+/// swapped in the table then contradicts its record. The digest of an Argon2id string (salt
+/// included) gives nothing to a password guesser.
+pub(crate) fn with_password_digest(event: &crate::Event, password_hash: &str) -> crate::Event {
+    let digest = crate::registry::hex(&Sha256::digest(password_hash.as_bytes()));
+    let named = format!("{PASSWORD_DIGEST}{digest}");
+    let mut event = event.clone();
+    event.new_value = Some(match event.new_value.take() {
+        Some(value) if !value.is_empty() => format!("{value}; {named}"),
+        _ => named,
+    });
+    event
+}
+
+/// The password digest a record names, if any.
+fn named_password_digest(value: &str) -> Option<&str> {
+    let start = value.find(PASSWORD_DIGEST)? + PASSWORD_DIGEST.len();
+    value.get(start..start + 64)
+}
+
+/// The role a `user.create` or `user.role` record names: its new value up to a `;`.
+fn named_role(value: &str) -> &str {
+    value.split(';').next().unwrap_or_default().trim()
+}
+
 /// A user's records, replayed: role from `user.create` and `user.role`, disabled from
 /// `user.disable` (there is no way back from it).
 #[derive(Debug)]
@@ -51,6 +81,9 @@ struct UserHistory {
     disabled_by: Option<u64>,
     /// `(record id, new role)` of each role change, for the tokens it revoked.
     role_changes: Vec<(u64, String)>,
+    /// The newest record naming a password digest, and the digest (records written before
+    /// stop 12 name none).
+    password: Option<(u64, String)>,
 }
 
 fn user_histories(
@@ -61,7 +94,8 @@ fn user_histories(
     let mut stmt = tx
         .prepare_cached(
             "SELECT id, action, target, coalesce(new_value, '') FROM events \
-             WHERE action IN ('user.create', 'user.role', 'user.disable') \
+             WHERE action IN ('user.create', 'user.role', 'user.disable', 'user.password', \
+             'user.password.reset') \
              AND target LIKE 'user/%' ORDER BY id",
         )
         .map_err(&err)?;
@@ -73,24 +107,30 @@ fn user_histories(
         let target: String = row.get(2).map_err(&err)?;
         let value: String = row.get(3).map_err(&err)?;
         let name = target.trim_start_matches("user/").to_string();
+        let password = named_password_digest(&value).map(|digest| (id, digest.to_string()));
         match (action.as_str(), users.get_mut(&name)) {
             ("user.create", None) => {
                 let history = UserHistory {
                     created: id,
-                    role: value,
+                    role: named_role(&value).to_string(),
                     role_record: id,
                     disabled_by: None,
                     role_changes: Vec::new(),
+                    password,
                 };
                 users.insert(name, history);
             }
             ("user.role", Some(user)) => {
-                user.role = value.clone();
+                let role = named_role(&value).to_string();
+                user.role.clone_from(&role);
                 user.role_record = id;
-                user.role_changes.push((id, value));
+                user.role_changes.push((id, role));
             }
             ("user.disable", Some(user)) => {
                 user.disabled_by.get_or_insert(id);
+            }
+            ("user.password" | "user.password.reset", Some(user)) if password.is_some() => {
+                user.password = password;
             }
             // A second create, or a change before any: the row check names the user.
             _ => {}
@@ -103,7 +143,9 @@ fn check_users(tx: &Transaction<'_>, path: &Path) -> Result<Found, StoreError> {
     let err = sql(path, "verify user rows");
     let histories = user_histories(tx, path)?;
     let mut stmt = tx
-        .prepare_cached("SELECT name, role, disabled, event_id FROM users ORDER BY name")
+        .prepare_cached(
+            "SELECT name, role, disabled, event_id, password_hash FROM users ORDER BY name",
+        )
         .map_err(&err)?;
     let mut rows = stmt.query([]).map_err(&err)?;
     while let Some(row) = rows.next().map_err(&err)? {
@@ -111,6 +153,7 @@ fn check_users(tx: &Transaction<'_>, path: &Path) -> Result<Found, StoreError> {
         let role: String = row.get(1).map_err(&err)?;
         let disabled: bool = row.get(2).map_err(&err)?;
         let event_id = unsigned(row.get(3).map_err(&err)?);
+        let password_hash: String = row.get(4).map_err(&err)?;
         let Some(history) = histories.get(&name) else {
             let why = format!("user {name}: no record created this user (added without a record)");
             return Ok(Some((event_id, why)));
@@ -144,6 +187,15 @@ fn check_users(tx: &Transaction<'_>, path: &Path) -> Result<Found, StoreError> {
                 return Ok(Some((event_id, why)));
             }
             _ => {}
+        }
+        if let Some((id, digest)) = &history.password
+            && crate::registry::hex(&Sha256::digest(password_hash.as_bytes())) != *digest
+        {
+            let why = format!(
+                "user {name}: the password hash is not the one record {id} set (replaced \
+                 without a record: whoever did it can log in and sign as {name})"
+            );
+            return Ok(Some((*id, why)));
         }
     }
     Ok(None)
@@ -439,6 +491,15 @@ mod tests {
                 "UPDATE users SET role = 'admin' WHERE name = 'vic'".to_string(),
                 "UPDATE users SET role = 'viewer' WHERE name = 'vic'".to_string(),
                 "user vic has role admin, but its records end at role viewer",
+            ),
+            (
+                "UPDATE users SET password_hash = '$argon2id$v=19$m=19456,t=2,p=1$bWluZQ$bWluZQ' \
+                 WHERE name = 'ada'"
+                    .into(),
+                "UPDATE users SET password_hash = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA' \
+                 WHERE name = 'ada'"
+                    .into(),
+                "user ada: the password hash is not the one record",
             ),
             (
                 "UPDATE users SET disabled = 0 WHERE name = 'dan'".into(),

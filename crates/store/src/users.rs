@@ -70,7 +70,8 @@ const TOKEN_COLUMNS: &str = "SELECT id, username, role, label, created_at_ns, ex
 
 impl Store {
     /// Creates a user with `event` (written first), atomically. A taken name is
-    /// [`StoreError::Exists`].
+    /// [`StoreError::Exists`]. The record names the digest of the password hash (see
+    /// `row_audit.rs`), never the hash.
     pub fn add_user(&mut self, user: &User, event: &Event) -> Result<(), StoreError> {
         let what = format!("add user {}", user.name);
         let path = &self.path;
@@ -86,7 +87,8 @@ impl Store {
                 what: format!("user {}", user.name),
             });
         }
-        let event_id = insert_event(&tx, path, event, &what)?;
+        let event = crate::row_audit::with_password_digest(event, &user.password_hash);
+        let event_id = insert_event(&tx, path, &event, &what)?;
         tx.prepare_cached(
             "INSERT INTO users (name, role, password_hash, disabled, created_at_ns, event_id) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -189,7 +191,8 @@ impl Store {
         let err = sql(path, &what);
         let tx = write_tx(&mut self.conn, path, &what)?;
         require_user(&tx, path, name, &what)?;
-        insert_event(&tx, path, event, &what)?;
+        let event = crate::row_audit::with_password_digest(event, password_hash);
+        insert_event(&tx, path, &event, &what)?;
         tx.prepare_cached("UPDATE users SET password_hash = ?2 WHERE name = ?1")
             .and_then(|mut s| s.execute(params![name, password_hash]))
             .map_err(&err)?;
@@ -560,12 +563,21 @@ mod tests {
         store.start_session(&here, &session(1), &event("login.success")).unwrap();
         store.start_session(&elsewhere, &session(2), &event("login.success")).unwrap();
         let new_hash = "$argon2id$v=19$m=19456,t=2,p=1$bmV3$bmV3aGFzaA";
-        store.set_password("bob", new_hash, Some(&here), &event("user.password")).unwrap();
+        let changed = record("user.password", "user/bob", "password changed by its owner");
+        store.set_password("bob", new_hash, Some(&here), &changed).unwrap();
+        // The record names the digest of the hash it set, never the hash.
+        let events = store.events(100, None).unwrap();
+        let (_, change) = events.iter().find(|(_, e)| e.action == "user.password").unwrap();
+        let recorded = change.new_value.clone().unwrap();
+        assert!(recorded.starts_with("password changed by its owner; password digest sha256:"));
+        assert!(!recorded.contains(new_hash), "{recorded}");
         assert_eq!(store.user("bob").unwrap().unwrap().password_hash, new_hash);
         assert!(!store.session(&here).unwrap().unwrap().revoked, "the changing session stays");
         assert!(store.session(&elsewhere).unwrap().unwrap().revoked);
         // A reset by an administrator keeps none.
-        store.set_password("bob", new_hash, None, &event("user.password.reset")).unwrap();
+        let reset =
+            record("user.password.reset", "user/bob", "new password set by an administrator");
+        store.set_password("bob", new_hash, None, &reset).unwrap();
         assert!(store.session(&here).unwrap().unwrap().revoked);
         let err = store.set_password("nobody", new_hash, None, &event("x")).unwrap_err();
         assert!(matches!(err, StoreError::NotFound { .. }), "{err}");
