@@ -11,7 +11,7 @@ use faultline_sources::mqtt::{AckHandle, MqttConfig, MqttSource};
 use faultline_sources::payload::Rejected;
 use faultline_store::{AppendOutcome, DataDirLock, Event, ScoreRecord, Store};
 use faultline_train::{ClassifierFile, ModelFile, check_model_file};
-use faultline_types::{AlarmState, RejectReason, Sample, Timestamp};
+use faultline_types::{Alarm, AlarmState, RejectReason, Sample, Timestamp};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::asset::{AssetRuntime, Diagnosis, Scored, severity};
@@ -120,6 +120,19 @@ struct Unsaved {
     update: AlarmUpdate,
     actor: String,
     event: Event,
+}
+
+/// `update` by `actor`, with its audit record, ready to be stored.
+fn unsaved(update: &AlarmUpdate, actor: &str, reason: Option<String>) -> Unsaved {
+    let event = audit(
+        actor,
+        &format!("alarm.{}", update.action),
+        &format!("alarm/{}", update.alarm.id),
+        Some(update.from.as_str().to_string()),
+        Some(update.to.as_str().to_string()),
+        reason,
+    );
+    Unsaved { update: update.clone(), actor: actor.to_string(), event }
 }
 
 /// Shortest time between two log lines about rejections of one reason.
@@ -710,39 +723,36 @@ impl State {
             let _no_subscriber = self.live.send(LiveEvent::Score(record.clone()));
             records.push(record);
         }
-        // Alarm changes before scores: the newest stored score is where a start resumes scoring
-        // (`score_unscored`), so a crash between the two writes re-scores these samples, and
-        // the alarms, restored as they were stored, take them again (a transition may be
-        // stored twice; none is lost). The other order would lose the changes for good.
+        // The changes and the scores that caused them are written in one transaction: the
+        // newest stored score is where a start resumes scoring (`score_unscored`), so changes
+        // stored without their scores would be derived and recorded a second time, and scores
+        // stored without their changes would lose the changes for good.
         for update in updates {
-            self.save_update(&update, "engine", None);
+            self.unsaved.push_back(unsaved(&update, "engine", None));
         }
         self.store_scores(records);
         self.publish_status();
     }
 
-    /// Stores scores, unless alarm changes wait (the store refused them): then the scores wait
-    /// too, so that a stop before those changes are stored leaves their samples unscored, and
-    /// the next start scores them again and derives the changes anew. Waiting scores are kept
-    /// up to [`MAX_WAITING_SCORES`]; beyond, the oldest are let go (their samples stay in the
-    /// journal) and the gap is logged.
+    /// Stores scores, with the alarm changes that wait (see [`State::store_unsaved`]): while
+    /// the store refuses those, the scores wait with them, so that a stop before they are
+    /// stored leaves their samples unscored, and the next start scores them again and derives
+    /// the changes anew. A score the store would refuse (a number that is not finite) is
+    /// logged and let go first, so that it never holds alarm changes back.
     fn store_scores(&mut self, records: Vec<ScoreRecord>) {
-        self.waiting_scores.extend(records);
-        if !self.unsaved.is_empty() {
-            let excess = self.waiting_scores.len().saturating_sub(MAX_WAITING_SCORES);
-            if excess > 0 {
-                self.waiting_scores.drain(..excess);
-                eprintln!(
-                    "faultline: {excess} scores not kept while alarm changes wait to be stored \
-                     (their samples are in the journal)"
-                );
-            }
-            return;
+        let (storable, refused): (Vec<_>, Vec<_>) =
+            records.into_iter().partition(ScoreRecord::is_storable);
+        if let Some(first) = refused.first() {
+            eprintln!(
+                "faultline: {} scores not stored (a statistic or contribution is not a finite \
+                 number), the first of asset {} at {} ns",
+                refused.len(),
+                first.asset,
+                first.ts.as_nanos()
+            );
         }
-        let records = std::mem::take(&mut self.waiting_scores);
-        if let Err(error) = self.store.append_scores(&records) {
-            eprintln!("faultline: {} scores not stored: {error}", records.len());
-        }
+        self.waiting_scores.extend(storable);
+        self.store_unsaved();
     }
 
     /// Stores an alarm change of the engine's own (scoring, shelving expiry) with its audit
@@ -751,15 +761,7 @@ impl State {
     /// retried every second ([`State::store_unsaved`]); `faultline_alarm_changes_unsaved` says
     /// how many wait. Operator commands are refused meanwhile, so no change overtakes another.
     fn save_update(&mut self, update: &AlarmUpdate, actor: &str, reason: Option<String>) {
-        let event = audit(
-            actor,
-            &format!("alarm.{}", update.action),
-            &format!("alarm/{}", update.alarm.id),
-            Some(update.from.as_str().to_string()),
-            Some(update.to.as_str().to_string()),
-            reason,
-        );
-        self.unsaved.push_back(Unsaved { update: update.clone(), actor: actor.to_string(), event });
+        self.unsaved.push_back(unsaved(update, actor, reason));
         self.store_unsaved();
     }
 
@@ -777,33 +779,54 @@ impl State {
         }
     }
 
-    /// Stores waiting alarm changes, oldest first, until the store refuses one.
+    /// Stores what waits: the alarm changes, in order, together with the waiting scores in one
+    /// transaction (all or nothing), then hands the changes to the sinks and the live stream;
+    /// or the scores alone when no change waits (a refusal is logged and they are let go:
+    /// their samples stay in the journal). While the store refuses the changes, scores wait
+    /// with them up to [`MAX_WAITING_SCORES`]; beyond, the oldest are let go and the gap is
+    /// logged.
     fn store_unsaved(&mut self) {
-        while let Some(next) = self.unsaved.front() {
-            if let Err(error) = self.store.save_alarm(&next.update.alarm, &next.event) {
-                if !self.unsaved_reported {
-                    eprintln!(
-                        "faultline: alarm {} change not stored, kept and retried every second \
-                         ({} waiting): {error}",
-                        next.update.alarm.id,
-                        self.unsaved.len()
-                    );
-                    self.unsaved_reported = true;
-                }
-                break;
+        if self.unsaved.is_empty() {
+            let records = std::mem::take(&mut self.waiting_scores);
+            if let Err(error) = self.store.append_scores(&records) {
+                eprintln!("faultline: {} scores not stored: {error}", records.len());
             }
-            let Some(saved) = self.unsaved.pop_front() else { break };
-            if self.unsaved_reported && self.unsaved.is_empty() {
-                eprintln!("faultline: the alarm changes that waited are stored");
-                self.unsaved_reported = false;
+            self.metrics.alarm_changes_unsaved(0);
+            return;
+        }
+        let changes: Vec<(&Alarm, &Event)> =
+            self.unsaved.iter().map(|u| (&u.update.alarm, &u.event)).collect();
+        if let Err(error) = self.store.save_alarms_and_scores(&changes, &self.waiting_scores) {
+            if !self.unsaved_reported {
+                eprintln!(
+                    "faultline: alarm {} change not stored, kept with its scores and retried \
+                     every second ({} waiting): {error}",
+                    self.unsaved[0].update.alarm.id,
+                    self.unsaved.len()
+                );
+                self.unsaved_reported = true;
             }
+            let excess = self.waiting_scores.len().saturating_sub(MAX_WAITING_SCORES);
+            if excess > 0 {
+                self.waiting_scores.drain(..excess);
+                eprintln!(
+                    "faultline: {excess} scores not kept while alarm changes wait to be stored \
+                     (their samples are in the journal)"
+                );
+            }
+            self.metrics.alarm_changes_unsaved(self.unsaved.len());
+            return;
+        }
+        self.waiting_scores.clear();
+        if self.unsaved_reported {
+            eprintln!("faultline: the alarm changes that waited are stored");
+            self.unsaved_reported = false;
+        }
+        for saved in std::mem::take(&mut self.unsaved) {
             self.deliver(&saved.update, &saved.actor);
             let _no_subscriber = self.live.send(LiveEvent::from_update(&saved.update));
         }
-        self.metrics.alarm_changes_unsaved(self.unsaved.len());
-        if self.unsaved.is_empty() && !self.waiting_scores.is_empty() {
-            self.store_scores(Vec::new());
-        }
+        self.metrics.alarm_changes_unsaved(0);
     }
 
     /// Hands a stored alarm change to every sink. A failing sink is reported, never fatal: the

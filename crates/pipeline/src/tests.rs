@@ -392,41 +392,59 @@ async fn an_alarm_change_the_store_refuses_waits_and_is_stored_when_it_can_be() 
     engine.shutdown().await;
 }
 
-/// A crash after an alarm change is stored but before the scores that caused it are: the start
-/// re-scores those samples (their scores are missing), and the alarm, restored as stored, takes
-/// them: no second alarm for the same fault. (Alarm changes are stored before scores for this;
-/// the other order loses the changes of a crash in between.)
+/// The alarm changes a batch of samples causes and the scores of that batch are stored in one
+/// transaction. A store that refuses the scores (as a full disk would) holds the changes back
+/// with them, instead of keeping the changes and losing the scores (after a crash, the next
+/// start would then score those samples again and record the changes twice). Once the store
+/// takes writes both land, each change recorded once, and a restart finds nothing to re-score.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn re_scoring_after_a_crash_opens_no_second_alarm() {
+async fn alarm_changes_are_stored_with_their_scores_or_not_at_all() {
     let dir = tempfile::tempdir().unwrap();
     let plant = plant();
     let text = line_config(dir.path(), &plant);
     let config = Config::parse(&text, Path::new("test.toml")).unwrap();
     let engine = Engine::start(config.clone()).await.unwrap();
-    let mut batch = samples(&plant.normal_run(50, 3), "line", 0);
-    batch.extend(samples(&faulty(&plant, 30, 4), "line", 50_000_000));
-    assert_eq!(engine.ingest_samples(batch).await.unwrap().accepted, 80);
     let reader = engine.reader().unwrap();
-    wait_for("80 scores", || (reader.latest_scores("line", 1000).ok()?.len() == 80).then_some(()))
+    let normal = samples(&plant.normal_run(50, 3), "line", 0);
+    assert_eq!(engine.ingest_samples(normal).await.unwrap().accepted, 50);
+    wait_for("50 scores", || (reader.latest_scores("line", 100).ok()?.len() == 50).then_some(()))
         .await;
-    engine.shutdown().await;
-    // The crash: the last 30 scores never reached the store, the alarm change did.
     let db = rusqlite::Connection::open(dir.path().join("data").join("faultline.db")).unwrap();
-    db.execute("DELETE FROM scores WHERE ts_ns >= 50000000", []).unwrap();
-    drop(db);
-    let alarms = |store: &faultline_store::Store| {
+    db.execute_batch(
+        "CREATE TRIGGER refuse_scores BEFORE INSERT ON scores \
+         BEGIN SELECT RAISE(ABORT, 'the disk is full'); END;",
+    )
+    .unwrap();
+    let fault = samples(&faulty(&plant, 30, 4), "line", 50_000_000);
+    assert_eq!(engine.ingest_samples(fault).await.unwrap().accepted, 30);
+    wait_for("a change waiting", || (engine.metrics().alarm_changes_unsaved > 0).then_some(()))
+        .await;
+    let alarm_records = |store: &faultline_store::Store| {
         let events = store.events(10_000, None).unwrap();
-        let ids: std::collections::BTreeSet<String> =
-            events.into_iter().map(|(_, e)| e.target).filter(|t| t.starts_with("alarm/")).collect();
-        ids
+        events.into_iter().filter(|(_, e)| e.action.starts_with("alarm.")).count()
     };
-    let before = alarms(&reader);
-    assert_eq!(before.len(), 1, "{before:?}");
+    assert_eq!(alarm_records(&reader), 0, "no change stored without its scores");
+    assert!(reader.open_alarms().unwrap().is_empty());
+    assert_eq!(reader.latest_scores("line", 100).unwrap().len(), 50);
+
+    db.execute_batch("DROP TRIGGER refuse_scores").unwrap();
+    wait_for("both stored", || (engine.metrics().alarm_changes_unsaved == 0).then_some(())).await;
+    assert_eq!(reader.latest_scores("line", 100).unwrap().len(), 80);
+    let stored = alarm_records(&reader);
+    let raises = reader.events(10_000, None).unwrap();
+    let raises = raises.iter().filter(|(_, e)| e.action == "alarm.raise").count();
+    assert_eq!(raises, 1, "one fault, one raise");
+    assert!(reader.audit_report().unwrap().ok());
+    engine.shutdown().await;
 
     let engine = Engine::start(config).await.unwrap();
     let reader = engine.reader().unwrap();
-    assert_eq!(reader.latest_scores("line", 1000).unwrap().len(), 80);
-    assert_eq!(alarms(&reader), before, "the restored alarm took the re-scored samples");
+    assert_eq!(
+        alarm_records(&reader),
+        stored,
+        "nothing left to score again, nothing recorded twice"
+    );
+    assert_eq!(reader.open_alarms().unwrap().len(), 1);
     engine.shutdown().await;
 }
 

@@ -11,7 +11,8 @@ use rusqlite::{OptionalExtension, params, params_from_iter};
 
 use crate::db::{signed, sql, sql_limit, unsigned, write_tx};
 use crate::events::{commit_audited, insert_event};
-use crate::{Event, Store, StoreError};
+use crate::history::insert_scores;
+use crate::{Event, ScoreRecord, Store, StoreError};
 
 /// Which alarms [`Store::alarms`] returns.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,6 +80,49 @@ impl Store {
             .map_err(&err)?;
         commit_audited(tx, path, &what)?;
         Ok(unsigned(event_id))
+    }
+
+    /// Stores alarm changes (each with its audit record, in order) and score rows in one
+    /// transaction: all of them or none. The engine writes what a batch of samples changed this
+    /// way, so that a crash can neither keep a change without the scores that caused it (the
+    /// next start scores samples after the newest stored score again, and would record the
+    /// change a second time) nor keep those scores without the change (it would be lost).
+    /// Refused as a whole when any alarm or score is (see [`Store::save_alarm`] and
+    /// [`Store::append_scores`]).
+    pub fn save_alarms_and_scores(
+        &mut self,
+        changes: &[(&Alarm, &Event)],
+        scores: &[ScoreRecord],
+    ) -> Result<(), StoreError> {
+        const WHAT: &str = "save alarm changes with their scores";
+        let bodies = changes
+            .iter()
+            .map(|(alarm, _)| self.alarm_body(alarm))
+            .collect::<Result<Vec<_>, _>>()?;
+        let tops = self.score_tops(scores)?;
+        let path = &self.path;
+        let err = sql(path, WHAT);
+        let tx = write_tx(&mut self.conn, path, WHAT)?;
+        for ((alarm, event), body) in changes.iter().zip(&bodies) {
+            let event_id = insert_event(&tx, path, event, WHAT)?;
+            tx.prepare_cached(UPSERT)
+                .and_then(|mut s| {
+                    s.execute(params![
+                        signed(alarm.id),
+                        alarm.asset,
+                        alarm.state.as_str(),
+                        alarm.raised_at.as_nanos(),
+                        body,
+                        event_id
+                    ])
+                })
+                .map_err(&err)?;
+        }
+        insert_scores(&tx, path, scores, &tops)?;
+        if changes.is_empty() {
+            return tx.commit().map_err(&err);
+        }
+        commit_audited(tx, path, WHAT)
     }
 
     /// One alarm by id.
@@ -244,5 +288,47 @@ mod tests {
         let err = store.save_alarm(&bad, &event("alarm.raise")).unwrap_err();
         assert!(matches!(err, StoreError::Invalid { .. }), "{err}");
         assert!(store.events(10, None).unwrap().is_empty());
+    }
+
+    /// Alarm changes and the scores that caused them are stored together or not at all: a
+    /// refused change leaves no score, no record and no alarm row behind.
+    #[test]
+    fn alarm_changes_and_their_scores_are_stored_together_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let raised = alarm(1, "pump-1", 10, AlarmState::UnackedActive);
+        let returned = Alarm { state: AlarmState::UnackedReturned, ..raised.clone() };
+        let (raise, ret) = (event("alarm.raise"), event("alarm.return"));
+        let scores = [score("pump-1", 9), score("pump-1", 10)];
+        store.save_alarms_and_scores(&[(&raised, &raise), (&returned, &ret)], &scores).unwrap();
+        assert_eq!(store.alarm(1).unwrap().unwrap().state, AlarmState::UnackedReturned);
+        assert_eq!(store.events(10, None).unwrap().len(), 2);
+        assert_eq!(store.latest_scores("pump-1", 10).unwrap().len(), 2);
+        assert!(store.audit_report().unwrap().records == 2);
+
+        // A second batch whose last change is refused: its first change and its scores are
+        // not stored either.
+        let next = alarm(2, "pump-1", 20, AlarmState::UnackedActive);
+        let mut bad = alarm(3, "pump-1", 21, AlarmState::UnackedActive);
+        bad.peak = f64::NAN;
+        let more = [score("pump-1", 20), score("pump-1", 21)];
+        let err =
+            store.save_alarms_and_scores(&[(&next, &raise), (&bad, &raise)], &more).unwrap_err();
+        assert!(matches!(err, StoreError::Invalid { .. }), "{err}");
+        assert!(store.alarm(2).unwrap().is_none());
+        assert_eq!(store.events(10, None).unwrap().len(), 2);
+        assert_eq!(store.latest_scores("pump-1", 10).unwrap().len(), 2);
+
+        // Refused by the file itself (a trigger, as a full disk or a read-only file would):
+        // the same.
+        raw(dir.path())
+            .execute_batch(
+                "CREATE TRIGGER refuse BEFORE INSERT ON scores BEGIN SELECT RAISE(ABORT, 'no'); END",
+            )
+            .unwrap();
+        let err = store.save_alarms_and_scores(&[(&next, &raise)], &more).unwrap_err();
+        assert!(matches!(err, StoreError::Sqlite { .. }), "{err}");
+        assert!(store.alarm(2).unwrap().is_none());
+        assert_eq!(store.events(10, None).unwrap().len(), 2);
     }
 }

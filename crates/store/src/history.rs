@@ -50,33 +50,21 @@ impl Store {
         if rows.is_empty() {
             return Ok(());
         }
+        let tops = self.score_tops(rows)?;
+        let path = &self.path;
+        let tx = write_tx(&mut self.conn, path, WHAT)?;
+        insert_scores(&tx, path, rows, &tops)?;
+        tx.commit().map_err(sql(path, WHAT))
+    }
+
+    /// Each row's contributors as stored (JSON), after checking its numbers.
+    pub(crate) fn score_tops(&self, rows: &[ScoreRecord]) -> Result<Vec<String>, StoreError> {
         let mut tops = Vec::with_capacity(rows.len());
         for row in rows {
             check_numbers(self, row)?;
             tops.push(serde_json::to_string(&row.top).map_err(|e| invalid(self, row, &e))?);
         }
-        let path = &self.path;
-        let err = sql(path, WHAT);
-        let tx = write_tx(&mut self.conn, path, WHAT)?;
-        {
-            let mut insert = tx.prepare_cached(INSERT).map_err(&err)?;
-            for (row, top) in rows.iter().zip(&tops) {
-                insert
-                    .execute(params![
-                        row.asset,
-                        row.ts.as_nanos(),
-                        row.t2,
-                        row.t2_limit,
-                        row.spe,
-                        row.spe_limit,
-                        row.alarm,
-                        row.imputed,
-                        top
-                    ])
-                    .map_err(&err)?;
-            }
-        }
-        tx.commit().map_err(&err)
+        Ok(tops)
     }
 
     /// Scores of `asset` with `from <= ts < to`, oldest first, at most `limit`.
@@ -139,11 +127,45 @@ fn read_row(r: &Row<'_>) -> rusqlite::Result<(ScoreRecord, String)> {
 
 /// Limits may be infinite (a warming-up detector has no limit yet; SQLite stores ±∞ as REAL),
 /// but NaN is stored as NULL and contributions go through JSON, which has no infinities.
+/// Inserts score rows (with their contributors as JSON) inside the caller's write transaction.
+pub(crate) fn insert_scores(
+    tx: &rusqlite::Transaction<'_>,
+    path: &std::path::Path,
+    rows: &[ScoreRecord],
+    tops: &[String],
+) -> Result<(), StoreError> {
+    let err = sql(path, "append scores");
+    let mut insert = tx.prepare_cached(INSERT).map_err(&err)?;
+    for (row, top) in rows.iter().zip(tops) {
+        insert
+            .execute(params![
+                row.asset,
+                row.ts.as_nanos(),
+                row.t2,
+                row.t2_limit,
+                row.spe,
+                row.spe_limit,
+                row.alarm,
+                row.imputed,
+                top
+            ])
+            .map_err(&err)?;
+    }
+    Ok(())
+}
+
+impl ScoreRecord {
+    /// Whether the store takes this row: every statistic and contribution finite, the limits
+    /// not NaN (they may be infinite while a detector warms up).
+    pub fn is_storable(&self) -> bool {
+        let limits_ok = !self.t2_limit.is_nan() && !self.spe_limit.is_nan();
+        let values_ok = self.t2.is_finite() && self.spe.is_finite();
+        limits_ok && values_ok && self.top.iter().all(|c| c.value.is_finite())
+    }
+}
+
 fn check_numbers(store: &Store, row: &ScoreRecord) -> Result<(), StoreError> {
-    let limits_ok = !row.t2_limit.is_nan() && !row.spe_limit.is_nan();
-    let values_ok = row.t2.is_finite() && row.spe.is_finite();
-    let top_ok = row.top.iter().all(|c| c.value.is_finite());
-    if limits_ok && values_ok && top_ok {
+    if row.is_storable() {
         return Ok(());
     }
     Err(invalid(store, row, &"a statistic, limit or contribution is not a finite number"))
