@@ -53,7 +53,7 @@ pub use auth::{
     ADMIN_ACTOR, AdminToken, CSRF_HEADER, Principal, SESSION_COOKIE, TOKEN_FILE, TOKEN_SETTING,
     Via, prepare_auth,
 };
-pub use connections::{BODY_READ_TIMEOUT, HEADER_READ_TIMEOUT, SHUTDOWN_GRACE};
+pub use connections::{BODY_READ_TIMEOUT, ConnectionLimits, HEADER_READ_TIMEOUT, SHUTDOWN_GRACE};
 pub use error::ApiError;
 pub use openapi::openapi;
 pub use state::ApiState;
@@ -87,12 +87,12 @@ pub fn app(engine: Engine, token: AdminToken) -> Router {
 
 /// Serves `app` on `listener` until `shutdown` completes, then stops accepting, ends the event
 /// streams and waits at most [`SHUTDOWN_GRACE`] for requests in flight. At most
-/// `max_connections` connections are open at once, each with the timeouts of
-/// `connections.rs`.
+/// `limits.total` connections are open at once, `limits.per_client` from one address, each
+/// with the timeouts of `connections.rs`.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
-    max_connections: usize,
+    limits: ConnectionLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop, stopped) = watch::channel(false);
@@ -106,7 +106,7 @@ pub async fn serve(
     });
     let server = axum_server::from_tcp(listener.into_std()?)?.handle(handle);
     // The peer address feeds the refusal throttle (`throttle.rs`).
-    connections::harden(server, max_connections)
+    connections::harden(server, limits)
         .serve(app.into_make_service_with_connect_info::<SocketAddr>())
         .await
 }

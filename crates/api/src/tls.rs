@@ -23,6 +23,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::sync::watch;
 
+use crate::ConnectionLimits;
 use crate::routes;
 
 /// Why TLS could not be set up; names the file and what to do.
@@ -83,7 +84,7 @@ pub async fn serve_tls(
     listener: std::net::TcpListener,
     app: Router,
     config: ServerConfig,
-    max_connections: usize,
+    limits: ConnectionLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop, stopped) = watch::channel(false);
@@ -101,7 +102,7 @@ pub async fn serve_tls(
     let server =
         axum_server::from_tcp_rustls(listener, RustlsConfig::from_config(Arc::new(config)))?
             .handle(handle);
-    crate::connections::harden(server, max_connections)
+    crate::connections::harden(server, limits)
         .serve(app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .await
 }

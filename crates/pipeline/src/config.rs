@@ -44,6 +44,7 @@
 //! session_idle_hours = 8     # ends after this long without a request
 //! min_password_length = 12
 //! max_connections = 512      # API connections open at once; more are closed on arrival
+//! max_connections_per_client = 128  # of those, from one address (0: no cap of its own)
 //! ```
 
 use std::net::SocketAddr;
@@ -138,6 +139,10 @@ pub struct SecurityConfig {
     /// Connections the API holds open at once (HTTP or HTTPS); more are closed on arrival.
     /// Keep it under the process's file descriptor limit (`LimitNOFILE` under systemd).
     pub max_connections: usize,
+    /// Of those, connections one client address may hold (an IPv6 address counted by its
+    /// /64); 0: no cap of its own. Behind a reverse proxy every client has the proxy's
+    /// address: raise it, or set 0 and let the proxy cap its clients.
+    pub max_connections_per_client: usize,
 }
 
 impl Default for SecurityConfig {
@@ -150,6 +155,7 @@ impl Default for SecurityConfig {
             min_password_length: 12,
             max_refusals_per_minute: 30,
             max_connections: 512,
+            max_connections_per_client: 128,
         }
     }
 }
@@ -404,6 +410,13 @@ impl Config {
                     .into(),
             ));
         }
+        if (1..8).contains(&security.max_connections_per_client) {
+            return Err(invalid(
+                "[security] max_connections_per_client must be 0 (no cap of its own) or at least \
+                 8 (a dashboard alone holds several)"
+                    .into(),
+            ));
+        }
         let mut names: Vec<&str> = self.assets.iter().map(|a| a.name.as_str()).collect();
         names.sort_unstable();
         if let Some(pair) = names.windows(2).find(|w| w[0] == w[1]) {
@@ -557,6 +570,13 @@ kind = "log"
             .unwrap_err()
             .to_string();
         assert!(err.contains("min_password_length"), "{err}");
+        let per_client = |n: u32| {
+            parse(&format!("data_dir = \"d\"\n[security]\nmax_connections_per_client = {n}\n"))
+        };
+        let err = per_client(4).unwrap_err().to_string();
+        assert!(err.contains("max_connections_per_client must be 0"), "{err}");
+        assert_eq!(per_client(0).unwrap().security.max_connections_per_client, 0);
+        assert_eq!(per_client(16).unwrap().security.max_connections_per_client, 16);
         let err = parse("data_dir = \"d\"\n[tls]\ncert = \"c.pem\"\n").unwrap_err().to_string();
         assert!(err.contains("key"), "{err}");
     }

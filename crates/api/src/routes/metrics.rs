@@ -106,7 +106,8 @@ pub(crate) fn render(m: &MetricsSnapshot, assets: &[AssetStatus], uptime: f64) -
     family(
         "faultline_connections_refused_total",
         "counter",
-        "API connections closed on arrival because [security] max_connections were open.",
+        "API connections closed on arrival because [security] max_connections were open, or \
+         max_connections_per_client from the connecting address.",
         &plain(crate::connections::REFUSED_CONNECTIONS.load(std::sync::atomic::Ordering::Relaxed)),
     );
     if let Some((connected, reconnects)) = m.mqtt {

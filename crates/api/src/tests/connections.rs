@@ -7,6 +7,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::harness::{Fixture, Server};
+use crate::ConnectionLimits;
 use crate::HEADER_READ_TIMEOUT;
 
 /// Reads until the peer closes (or errors); how long that took, at most `limit`.
@@ -61,6 +62,29 @@ async fn connections_beyond_the_cap_are_closed_on_arrival_and_counted() {
         .and_then(|v| v.parse::<u64>().ok())
         .unwrap_or_else(|| panic!("no refused-connections counter in {metrics}"));
     assert!(refused >= 1, "{refused}");
+    drop(held);
+    server.stop().await;
+}
+
+/// One address holds at most `per_client` connections, so that one machine cannot take every
+/// place under the global cap; others (here: the same server's global places) stay open, and
+/// a connection given back makes room again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_holds_at_most_its_own_cap() {
+    let fixture = Fixture::new();
+    let limits = ConnectionLimits { total: 64, per_client: 8 };
+    let server = Server::start_limited(&fixture, None, limits).await;
+    let mut held = Vec::new();
+    for _ in 0..8 {
+        held.push(TcpStream::connect(server.addr).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut ninth = TcpStream::connect(server.addr).await.unwrap();
+    let closed = closed_within(&mut ninth, Duration::from_secs(3)).await;
+    assert!(closed.is_some(), "the ninth connection from one address was kept");
+    drop(held.pop());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(server.get("/health").await.status, 200, "a place given back is taken again");
     drop(held);
     server.stop().await;
 }

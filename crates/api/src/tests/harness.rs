@@ -17,7 +17,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::{AdminToken, app, prepare_auth, serve};
+use crate::{AdminToken, ConnectionLimits, app, prepare_auth, serve};
 
 /// Data time of sample index 0.
 pub const BASE_NS: i64 = 1_700_000_000_000_000_000;
@@ -100,6 +100,10 @@ impl Fixture {
     }
 }
 
+/// The harness serves with at most 64 connections, and no cap per address of its own (every
+/// test client is 127.0.0.1).
+pub const HARNESS_LIMITS: ConnectionLimits = ConnectionLimits { total: 64, per_client: 0 };
+
 /// A running engine and server.
 pub struct Server {
     pub addr: SocketAddr,
@@ -114,6 +118,15 @@ impl Server {
     /// Starts on the fixture; `token` is the admin token to use (read from the token file
     /// when this start created it).
     pub async fn start_with(fixture: &Fixture, token: Option<String>) -> Server {
+        Server::start_limited(fixture, token, HARNESS_LIMITS).await
+    }
+
+    /// As [`Server::start_with`], with these connection limits.
+    pub async fn start_limited(
+        fixture: &Fixture,
+        token: Option<String>,
+        limits: ConnectionLimits,
+    ) -> Server {
         let engine = Engine::start(fixture.config()).await.unwrap();
         let admin = prepare_auth(&engine).await.unwrap();
         let token = match token {
@@ -124,7 +137,7 @@ impl Server {
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
         let router = app(engine.clone(), admin.clone());
-        let task = tokio::spawn(serve(listener, router, 64, async {
+        let task = tokio::spawn(serve(listener, router, limits, async {
             let _ = stopped.await;
         }));
         Server { addr, token, engine, admin, stop: Some(stop), task }

@@ -8,7 +8,7 @@ use std::process::Command;
 
 use faultline_pipeline::TlsConfig;
 
-use super::harness::{Fixture, Server};
+use super::harness::{Fixture, HARNESS_LIMITS, Server};
 use crate::{app, serve_tls, server_config};
 
 fn run(program: &str, args: &[&str], dir: &Path) -> std::process::Output {
@@ -58,10 +58,15 @@ async fn https_serves_tls_1_2_and_1_3_only() {
     let port = listener.local_addr().unwrap().port().to_string();
     let router = app(server.engine.clone(), server.admin.clone());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let served =
-        tokio::spawn(serve_tls(listener, router, server_config(&tls).unwrap(), 64, async {
+    let served = tokio::spawn(serve_tls(
+        listener,
+        router,
+        server_config(&tls).unwrap(),
+        HARNESS_LIMITS,
+        async {
             let _ = stopped.await;
-        }));
+        },
+    ));
 
     let url = format!("https://localhost:{port}/health");
     let resolve = format!("localhost:{port}:127.0.0.1");

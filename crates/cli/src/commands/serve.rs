@@ -92,7 +92,11 @@ pub async fn serve_engine(
         println!("admin token: as created at first start ({})", token.file.display());
     }
     banner(&token.file);
-    let max_connections = engine.config().security.max_connections;
+    let security = &engine.config().security;
+    let limits = faultline_api::ConnectionLimits {
+        total: security.max_connections,
+        per_client: security.max_connections_per_client,
+    };
     let app = faultline_api::app(engine.clone(), token);
     let shutdown = async move {
         let limit = duration.unwrap_or(Duration::MAX);
@@ -104,13 +108,13 @@ pub async fn serve_engine(
     match tls {
         Some(config) => {
             let listener = listener.into_std()?;
-            faultline_api::serve_tls(listener, app, config, max_connections, shutdown)
+            faultline_api::serve_tls(listener, app, config, limits, shutdown)
                 .await
                 .context("HTTPS server")?
         }
-        None => faultline_api::serve(listener, app, max_connections, shutdown)
-            .await
-            .context("HTTP server")?,
+        None => {
+            faultline_api::serve(listener, app, limits, shutdown).await.context("HTTP server")?
+        }
     }
     println!("stopping: draining the processor ...");
     engine.shutdown().await;
