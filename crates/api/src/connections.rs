@@ -30,6 +30,11 @@ pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// Most time a request body may pause between two pieces of data.
 pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Most time a whole request body may take (the largest, a 16 MiB model, at 140 kB/s). The
+/// pause timeout alone lets a client that sends one byte every 29 s hold a connection for
+/// hours.
+pub const BODY_TOTAL_TIMEOUT: Duration = Duration::from_secs(120);
+
 /// How long a shutdown waits for requests in flight before it closes their connections (live
 /// streams end at once).
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);

@@ -56,6 +56,10 @@ pub enum ApiError {
     /// 413 `too_large`: the request body exceeds the route's limit.
     #[error("request body too large: {0}")]
     TooLarge(String),
+    /// 408 `timeout`: the request body did not arrive in time (see
+    /// [`crate::BODY_TOTAL_TIMEOUT`]).
+    #[error("request body too slow: {0}")]
+    Timeout(String),
     /// 503 `stopping`: the engine is shutting down; retry against the restarted service.
     #[error("the engine is stopping")]
     Stopping,
@@ -79,6 +83,7 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::Stopping => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Store(_) | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -96,6 +101,7 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::Conflict(_) => "conflict",
             ApiError::TooLarge(_) => "too_large",
+            ApiError::Timeout(_) => "timeout",
             ApiError::Stopping => "stopping",
             ApiError::Store(_) => "store",
             ApiError::Internal(_) => "internal",
@@ -111,6 +117,7 @@ impl ApiError {
             | ApiError::MethodNotAllowed(d)
             | ApiError::Conflict(d)
             | ApiError::TooLarge(d)
+            | ApiError::Timeout(d)
             | ApiError::Store(d)
             | ApiError::Internal(d) => d.replace('\n', " "),
             ApiError::Unauthorized { detail, .. }
@@ -208,6 +215,7 @@ mod tests {
             (ApiError::MethodNotAllowed("x".into()), 405, "method_not_allowed"),
             (ApiError::Conflict("x".into()), 409, "conflict"),
             (ApiError::TooLarge("x".into()), 413, "too_large"),
+            (ApiError::Timeout("x".into()), 408, "timeout"),
             (ApiError::Stopping, 503, "stopping"),
             (ApiError::Store("x".into()), 500, "store"),
             (ApiError::Internal("x".into()), 500, "internal"),

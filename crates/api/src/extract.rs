@@ -3,27 +3,45 @@
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use std::time::Duration;
+
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use crate::ApiError;
+use crate::{ApiError, BODY_TOTAL_TIMEOUT};
 
-/// The raw request body, within the route's body limit (413 beyond it).
+/// The raw request body, within the route's body limit (413 beyond it) and within
+/// [`BODY_TOTAL_TIMEOUT`] (408 beyond it).
 pub(crate) struct RawBody(pub Bytes);
 
 impl<S: Send + Sync> FromRequest<S> for RawBody {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        Bytes::from_request(request, state).await.map(RawBody).map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::TooLarge(rejection.body_text())
-            } else {
-                ApiError::Invalid(rejection.body_text())
-            }
-        })
+        read_body(request, state, BODY_TOTAL_TIMEOUT).await.map(RawBody)
     }
+}
+
+/// The whole body, if it arrives within `deadline`.
+async fn read_body<S: Send + Sync>(
+    request: Request,
+    state: &S,
+    deadline: Duration,
+) -> Result<Bytes, ApiError> {
+    let Ok(read) = tokio::time::timeout(deadline, Bytes::from_request(request, state)).await else {
+        return Err(ApiError::Timeout(format!(
+            "the request body took longer than {} s to arrive",
+            deadline.as_secs_f64()
+        )));
+    };
+    read.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge(rejection.body_text())
+        } else {
+            ApiError::Invalid(rejection.body_text())
+        }
+    })
 }
 
 /// A JSON body, whatever its `Content-Type` says (so `curl -d` works without `-H`).
@@ -88,5 +106,36 @@ pub(crate) fn limit(value: Option<usize>, default: usize, max: usize) -> Result<
         None => Ok(default),
         Some(n) if (1..=max).contains(&n) => Ok(n),
         Some(n) => Err(ApiError::Invalid(format!("`limit` {n} must be between 1 and {max}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use axum::body::{Body, Bytes};
+    use axum::extract::Request;
+    use futures_util::StreamExt;
+
+    use super::read_body;
+    use crate::ApiError;
+
+    /// A body that sends a little and then nothing more (without pausing long enough for the
+    /// pause timeout) is cut off at the deadline, not held for as long as its client likes.
+    #[tokio::test]
+    async fn a_body_that_does_not_arrive_in_time_is_refused_with_408() {
+        let first = futures_util::stream::once(async { Ok::<_, std::io::Error>(Bytes::from("{")) });
+        let trickle = first.chain(futures_util::stream::pending());
+        let request = Request::new(Body::from_stream(trickle));
+        let refused = read_body(request, &(), Duration::from_millis(100)).await.unwrap_err();
+        assert!(
+            matches!(&refused, ApiError::Timeout(detail) if detail.contains("0.1 s")),
+            "{refused}"
+        );
+        assert_eq!(refused.status().as_u16(), 408);
+
+        let whole = Request::new(Body::from("{}"));
+        let body = read_body(whole, &(), Duration::from_millis(100)).await.unwrap();
+        assert_eq!(&body[..], b"{}");
     }
 }

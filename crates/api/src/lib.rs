@@ -53,7 +53,9 @@ pub use auth::{
     ADMIN_ACTOR, AdminToken, CSRF_HEADER, Principal, SESSION_COOKIE, TOKEN_FILE, TOKEN_SETTING,
     Via, prepare_auth,
 };
-pub use connections::{BODY_READ_TIMEOUT, ConnectionLimits, HEADER_READ_TIMEOUT, SHUTDOWN_GRACE};
+pub use connections::{
+    BODY_READ_TIMEOUT, BODY_TOTAL_TIMEOUT, ConnectionLimits, HEADER_READ_TIMEOUT, SHUTDOWN_GRACE,
+};
 pub use error::ApiError;
 pub use openapi::openapi;
 pub use state::ApiState;

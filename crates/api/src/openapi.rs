@@ -58,7 +58,7 @@ pub fn openapi() -> Value {
                         "error": {
                             "type": "string",
                             "enum": ["invalid", "unauthorized", "forbidden", "locked", "throttled", "not_found",
-                                     "method_not_allowed", "conflict", "too_large", "stopping",
+                                     "method_not_allowed", "conflict", "timeout", "too_large", "stopping",
                                      "store", "internal"],
                         },
                         "detail": {"type": "string"},
@@ -85,6 +85,10 @@ fn operation(route: &Route) -> Value {
         }),
     );
     let mut errors: Vec<u16> = route.errors.to_vec();
+    // A route that reads a body (and may find it too large) may also find it too slow.
+    if errors.contains(&413) {
+        errors.push(408);
+    }
     match route.access {
         Access::Open => {}
         Access::Login => errors.push(401),
@@ -165,6 +169,7 @@ fn error_description(status: u16) -> &'static str {
         }
         404 => "No such asset, alarm or model version.",
         409 => "Not allowed in the alarm's current state.",
+        408 => "The request body took longer than 120 s to arrive.",
         413 => "Request body over the route's limit.",
         503 => "The engine is stopping; retry after the restart.",
         _ => "The store or the server failed; nothing was changed.",
