@@ -34,7 +34,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use faultline_auth::{Permission, Role, constant_time_eq, token_digest};
 use faultline_pipeline::Engine;
-use faultline_store::Event;
+use faultline_store::{Event, Store};
 use faultline_types::Timestamp;
 use sha2::{Digest, Sha256};
 
@@ -82,6 +82,31 @@ pub async fn prepare_auth(engine: &Engine) -> Result<AdminToken, ApiError> {
     tokio::task::spawn_blocking(move || prepare_blocking(&engine)).await?
 }
 
+/// A store whose admin token was created before its record named the hash's digest (before
+/// stop 12) gets one record that names it, once, so that `audit verify` can tell a hash
+/// swapped from now on. It vouches for the hash as found at this start.
+fn record_token_digest(store: &mut Store, stored: &str) -> Result<(), ApiError> {
+    if store.setting_is_named(TOKEN_SETTING)? != Some(false) {
+        return Ok(());
+    }
+    let event = Event {
+        at: times::now(),
+        actor: "system".into(),
+        action: "token.digest".into(),
+        target: format!("setting/{TOKEN_SETTING}"),
+        old_value: None,
+        new_value: Some(faultline_store::digest_fingerprint(stored)),
+        reason: Some(
+            "the admin token's hash, as found at this start, named by its digest for audit \
+             verify (its creation record, from an older release, named none)"
+                .into(),
+        ),
+        signature: None,
+    };
+    store.set_setting(TOKEN_SETTING, stored, &event)?;
+    Ok(())
+}
+
 fn prepare_blocking(engine: &Engine) -> Result<AdminToken, ApiError> {
     let file = engine.data_dir().join(TOKEN_FILE);
     let mut store = engine.reader()?;
@@ -92,6 +117,7 @@ fn prepare_blocking(engine: &Engine) -> Result<AdminToken, ApiError> {
                 "setting `{TOKEN_SETTING}` is not a SHA-256 hex digest: the store is damaged"
             )));
         }
+        record_token_digest(&mut store, &stored)?;
         return Ok(AdminToken { hash, file, created: false });
     }
     let token = generate_token()?;
@@ -529,7 +555,7 @@ pub(crate) fn client_addr(extensions: &Extensions) -> Option<IpAddr> {
     extensions.get::<ConnectInfo<SocketAddr>>().map(|info| client_key(info.0.ip()))
 }
 
-pub(crate) fn client_key(ip: IpAddr) -> IpAddr {
+fn client_key(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V4(_) => ip,
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {

@@ -48,8 +48,8 @@ pub(crate) static REFUSED_CONNECTIONS: AtomicU64 = AtomicU64::new(0);
 pub struct ConnectionLimits {
     /// All together (`[security] max_connections`).
     pub total: usize,
-    /// From one client address, an IPv6 address counted by its /64 as the refusal throttle
-    /// counts it (`[security] max_connections_per_client`; 0: no cap of its own).
+    /// From one client address (`[security] max_connections_per_client`; 0: no cap of its
+    /// own).
     pub per_client: usize,
 }
 
@@ -78,7 +78,9 @@ pub(crate) trait PeerIp {
 
 impl PeerIp for tokio::net::TcpStream {
     fn peer_ip(&self) -> Option<IpAddr> {
-        self.peer_addr().ok().map(|addr| crate::auth::client_key(addr.ip()))
+        // The whole address (an IPv4-mapped one as IPv4): on a plant LAN one /64 is often the
+        // whole control room, which the refusal throttle's /64 would put under one cap.
+        self.peer_addr().ok().map(|addr| addr.ip().to_canonical())
     }
 }
 

@@ -139,8 +139,7 @@ pub struct SecurityConfig {
     /// Connections the API holds open at once (HTTP or HTTPS); more are closed on arrival.
     /// Keep it under the process's file descriptor limit (`LimitNOFILE` under systemd).
     pub max_connections: usize,
-    /// Of those, connections one client address may hold (an IPv6 address counted by its
-    /// /64); 0: no cap of its own. Behind a reverse proxy every client has the proxy's
+    /// Of those, connections one client address may hold; 0: no cap of its own. Behind a reverse proxy every client has the proxy's
     /// address: raise it, or set 0 and let the proxy cap its clients.
     pub max_connections_per_client: usize,
 }

@@ -122,6 +122,15 @@ struct Unsaved {
     event: Event,
 }
 
+/// When [`State::store_unsaved`] writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Retry {
+    /// Now, even while the store has been refusing (the tick, a command, the shutdown).
+    Now,
+    /// Now unless the store is refusing: then the tick tries again.
+    IfNotRefusing,
+}
+
 /// `update` by `actor`, with its audit record, ready to be stored.
 fn unsaved(update: &AlarmUpdate, actor: &str, reason: Option<String>) -> Unsaved {
     let event = audit(
@@ -752,7 +761,7 @@ impl State {
             );
         }
         self.waiting_scores.extend(storable);
-        self.store_unsaved();
+        self.store_unsaved(Retry::IfNotRefusing);
     }
 
     /// Stores an alarm change of the engine's own (scoring, shelving expiry) with its audit
@@ -762,14 +771,14 @@ impl State {
     /// how many wait. Operator commands are refused meanwhile, so no change overtakes another.
     fn save_update(&mut self, update: &AlarmUpdate, actor: &str, reason: Option<String>) {
         self.unsaved.push_back(unsaved(update, actor, reason));
-        self.store_unsaved();
+        self.store_unsaved(Retry::IfNotRefusing);
     }
 
     /// At shutdown: one more try for waiting alarm changes (and their scores), and a line for
     /// what still cannot be stored: those samples stay unscored in the journal, so the next
     /// start scores them again and derives the changes anew.
     fn last_store_attempt(&mut self) {
-        self.store_unsaved();
+        self.store_unsaved(Retry::Now);
         if !self.unsaved.is_empty() {
             eprintln!(
                 "faultline: {} alarm change(s) not stored at shutdown; their samples are scored \
@@ -784,8 +793,15 @@ impl State {
     /// or the scores alone when no change waits (a refusal is logged and they are let go:
     /// their samples stay in the journal). While the store refuses the changes, scores wait
     /// with them up to [`MAX_WAITING_SCORES`]; beyond, the oldest are let go and the gap is
-    /// logged.
-    fn store_unsaved(&mut self) {
+    /// logged. While the store refuses, a new batch only joins the queue
+    /// ([`Retry::IfNotRefusing`]): the write is tried again by the tick, once a second, not by
+    /// every batch (each try rebuilds a transaction of everything that waits).
+    fn store_unsaved(&mut self, retry: Retry) {
+        if retry == Retry::IfNotRefusing && self.unsaved_reported && !self.unsaved.is_empty() {
+            self.cap_waiting_scores();
+            self.metrics.alarm_changes_unsaved(self.unsaved.len());
+            return;
+        }
         if self.unsaved.is_empty() {
             let records = std::mem::take(&mut self.waiting_scores);
             if let Err(error) = self.store.append_scores(&records) {
@@ -806,14 +822,7 @@ impl State {
                 );
                 self.unsaved_reported = true;
             }
-            let excess = self.waiting_scores.len().saturating_sub(MAX_WAITING_SCORES);
-            if excess > 0 {
-                self.waiting_scores.drain(..excess);
-                eprintln!(
-                    "faultline: {excess} scores not kept while alarm changes wait to be stored \
-                     (their samples are in the journal)"
-                );
-            }
+            self.cap_waiting_scores();
             self.metrics.alarm_changes_unsaved(self.unsaved.len());
             return;
         }
@@ -827,6 +836,19 @@ impl State {
             let _no_subscriber = self.live.send(LiveEvent::from_update(&saved.update));
         }
         self.metrics.alarm_changes_unsaved(0);
+    }
+
+    /// Lets the oldest waiting scores go beyond [`MAX_WAITING_SCORES`] (their samples stay in the
+    /// journal and are scored again at the next start), and logs the gap.
+    fn cap_waiting_scores(&mut self) {
+        let excess = self.waiting_scores.len().saturating_sub(MAX_WAITING_SCORES);
+        if excess > 0 {
+            self.waiting_scores.drain(..excess);
+            eprintln!(
+                "faultline: {excess} scores not kept while alarm changes wait to be stored \
+                 (their samples are in the journal)"
+            );
+        }
     }
 
     /// Hands a stored alarm change to every sink. A failing sink is reported, never fatal: the
@@ -848,7 +870,7 @@ impl State {
 
     fn tick(&mut self) {
         if !self.unsaved.is_empty() {
-            self.store_unsaved();
+            self.store_unsaved(Retry::Now);
         }
         let updates = self.alarms.tick(now());
         for update in &updates {
@@ -899,7 +921,7 @@ impl State {
         actor: &str,
         comment: String,
     ) -> Result<CommandOutcome, CommandError> {
-        self.store_unsaved();
+        self.store_unsaved(Retry::Now);
         if let Some(waiting) = self.unsaved.front() {
             return Err(CommandError::Store(format!(
                 "{} alarm change(s) of the engine, the first of alarm {}, are not stored yet \

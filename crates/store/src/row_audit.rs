@@ -8,8 +8,9 @@
 //! its rows, so `faultline audit verify` names such a change by the record it contradicts.
 //! (Model rows are checked in `events.rs`, beside the links they share with activations.)
 //!
-//! A record that sets a password hash or the admin token's hash names the SHA-256 of the
-//! stored value, never the value, so a swapped hash contradicts it. What the records cannot
+//! A record that sets a password hash, an API token or the admin token's hash names the
+//! SHA-256 of the stored value, never the value, so a swapped one contradicts it. Users and
+//! alarms are never deleted by faultline, so a row that records describe must exist. What the records cannot
 //! show is not checked: sessions (not audited rows), a token's expiry. Stores written before
 //! a record named a digest are checked for what their records do name.
 
@@ -148,8 +149,10 @@ fn check_users(tx: &Transaction<'_>, path: &Path) -> Result<Found, StoreError> {
         )
         .map_err(&err)?;
     let mut rows = stmt.query([]).map_err(&err)?;
+    let mut seen = std::collections::HashSet::new();
     while let Some(row) = rows.next().map_err(&err)? {
         let name: String = row.get(0).map_err(&err)?;
+        seen.insert(name.clone());
         let role: String = row.get(1).map_err(&err)?;
         let disabled: bool = row.get(2).map_err(&err)?;
         let event_id = unsigned(row.get(3).map_err(&err)?);
@@ -198,6 +201,16 @@ fn check_users(tx: &Transaction<'_>, path: &Path) -> Result<Found, StoreError> {
             return Ok(Some((*id, why)));
         }
     }
+    // faultline never deletes a user (it disables them).
+    let gone = histories.iter().filter(|(name, _)| !seen.contains(*name));
+    if let Some((name, history)) = gone.min_by_key(|(_, h)| h.created) {
+        let why = format!(
+            "user {name}: record {} created this user, but its row is gone (faultline never \
+             deletes a user)",
+            history.created
+        );
+        return Ok(Some((history.created, why)));
+    }
     Ok(None)
 }
 
@@ -211,10 +224,29 @@ fn rank(role: &str) -> u8 {
     }
 }
 
-/// `role R, label L`, as `token.create` records name a token's role and label.
-fn parse_token_record(value: &str) -> Option<(&str, &str)> {
-    let (role, label) = value.strip_prefix("role ")?.split_once(", label ")?;
-    Some((role, label))
+/// How a `token.create` record names the token's digest (the store appends it last).
+const TOKEN_DIGEST: &str = "; token digest sha256:";
+
+/// `event` with the digest of an API token's stored SHA-256 appended to its new value, as the
+/// store writes every `token.create` record: a digest swapped in the table (someone's own
+/// token put in place of another's, taking over its user and role) then contradicts it.
+pub(crate) fn with_token_digest(event: &crate::Event, token_sha256: &[u8]) -> crate::Event {
+    let digest = crate::registry::hex(&Sha256::digest(token_sha256));
+    let mut event = event.clone();
+    let value = event.new_value.take().unwrap_or_default();
+    event.new_value = Some(format!("{value}{TOKEN_DIGEST}{digest}"));
+    event
+}
+
+/// `role R, label L` and the token digest, as `token.create` records name them (records
+/// written before stop 12 name no digest).
+fn parse_token_record(value: &str) -> (Option<(&str, &str)>, Option<&str>) {
+    let (named, digest) = match value.rfind(TOKEN_DIGEST) {
+        Some(at) => (&value[..at], value.get(at + TOKEN_DIGEST.len()..)),
+        None => (value, None),
+    };
+    let role_label = named.strip_prefix("role ").and_then(|rest| rest.split_once(", label "));
+    (role_label, digest)
 }
 
 fn check_tokens(tx: &Transaction<'_>, path: &Path) -> Result<Found, StoreError> {
@@ -238,7 +270,8 @@ fn check_tokens(tx: &Transaction<'_>, path: &Path) -> Result<Found, StoreError> 
     let mut stmt = tx
         .prepare_cached(
             "SELECT t.id, t.username, t.role, t.label, t.revoked, t.event_id, e.action, e.target, \
-             coalesce(e.new_value, '') FROM api_tokens t JOIN events e ON e.id = t.event_id \
+             coalesce(e.new_value, ''), t.token_sha256 FROM api_tokens t \
+             JOIN events e ON e.id = t.event_id \
              ORDER BY t.id",
         )
         .map_err(&err)?;
@@ -254,6 +287,7 @@ fn check_tokens(tx: &Transaction<'_>, path: &Path) -> Result<Found, StoreError> 
         let action: String = row.get(6).map_err(&err)?;
         let target: String = row.get(7).map_err(&err)?;
         let value: String = row.get(8).map_err(&err)?;
+        let token_sha256: Vec<u8> = row.get(9).map_err(&err)?;
         let token = format!("API token {id} of {user}");
         if action != "token.create" || target != format!("user/{user}") {
             let why = format!("{token}: its row names record {created}, a {action} of {target}");
@@ -263,7 +297,17 @@ fn check_tokens(tx: &Transaction<'_>, path: &Path) -> Result<Found, StoreError> 
             let why = format!("{token} and API token {other} both name record {created}");
             return Ok(Some((created, why)));
         }
-        if let Some((recorded_role, recorded_label)) = parse_token_record(&value)
+        let (role_label, recorded_digest) = parse_token_record(&value);
+        if let Some(recorded) = recorded_digest
+            && crate::registry::hex(&Sha256::digest(&token_sha256)) != recorded
+        {
+            let why = format!(
+                "{token}: its digest is not the one record {created} named (another token was \
+                 put in its place, with its user and role)"
+            );
+            return Ok(Some((created, why)));
+        }
+        if let Some((recorded_role, recorded_label)) = role_label
             && (recorded_role != role || recorded_label != label)
         {
             let why = format!(
@@ -279,7 +323,8 @@ fn check_tokens(tx: &Transaction<'_>, path: &Path) -> Result<Found, StoreError> 
             revocations.get(&format!("token-{id} revoked")).copied(),
             history.and_then(|h| h.disabled_by),
             history.and_then(|h| {
-                h.role_changes.iter().find(|(_, new)| rank(new) < rank(&role)).map(|(at, _)| *at)
+                let below = |(at, new): &&(u64, String)| *at > created && rank(new) < rank(&role);
+                h.role_changes.iter().find(below).map(|(at, _)| *at)
             }),
         ]
         .into_iter()
@@ -306,7 +351,8 @@ fn check_alarms(tx: &Transaction<'_>, path: &Path) -> Result<Found, StoreError> 
     let mut stmt = tx
         .prepare_cached(
             "SELECT a.id, a.state, a.body, a.event_id, e.target, coalesce(e.new_value, ''), \
-             (SELECT max(id) FROM events WHERE target = 'alarm/' || a.id) \
+             (SELECT max(id) FROM events WHERE target = 'alarm/' || a.id \
+              AND action LIKE 'alarm.%') \
              FROM alarms a JOIN events e ON e.id = a.event_id ORDER BY a.id",
         )
         .map_err(&err)?;
@@ -345,6 +391,25 @@ fn check_alarms(tx: &Transaction<'_>, path: &Path) -> Result<Found, StoreError> 
             }
         }
     }
+    // faultline never deletes an alarm (a closed one stays, `normal`): a record of an alarm
+    // without its row is a row removed, and an open alarm removed is forgotten at a restart.
+    let missing: Option<(i64, String)> = tx
+        .query_row(
+            "SELECT min(id), target FROM events WHERE action LIKE 'alarm.%' \
+             AND target LIKE 'alarm/%' \
+             AND substr(target, 7) NOT IN (SELECT CAST(id AS TEXT) FROM alarms)",
+            [],
+            |r| Ok(r.get::<_, Option<i64>>(0)?.zip(r.get::<_, Option<String>>(1)?)),
+        )
+        .map_err(&err)?;
+    if let Some((id, target)) = missing {
+        let why = format!(
+            "{}: record {id} is about it, but its row is gone (faultline never deletes an \
+             alarm)",
+            target.replace('/', " ")
+        );
+        return Ok(Some((unsigned(id), why)));
+    }
     Ok(None)
 }
 
@@ -353,7 +418,7 @@ fn check_settings(tx: &Transaction<'_>, path: &Path) -> Result<Found, StoreError
     let mut stmt = tx
         .prepare_cached(
             "SELECT s.key, s.value, s.event_id, coalesce(e.new_value, ''), \
-             (SELECT max(id) FROM events WHERE target = e.target AND action = e.action) \
+             (SELECT max(id) FROM events WHERE target = e.target) \
              FROM settings s JOIN events e ON e.id = s.event_id ORDER BY s.key",
         )
         .map_err(&err)?;
@@ -444,6 +509,10 @@ mod tests {
                 &record("token.revoke", "user/vic", &format!("token-{revoked} revoked")),
             )
             .unwrap();
+        // Demoted and promoted again before the token existed: only the later demotion ends it.
+        for role in ["viewer", "engineer"] {
+            store.set_user_role("eve", role, &record("user.role", "user/eve", role)).unwrap();
+        }
         let demoted = add_token(&mut store, 3, "eve", "engineer", "ci");
         store
             .set_user_role("eve", "operator", &record("user.role", "user/eve", "operator"))
@@ -542,6 +611,28 @@ mod tests {
                 "both name record",
             ),
             (
+                format!("UPDATE api_tokens SET token_sha256 = zeroblob(32) WHERE id = {kept}"),
+                format!(
+                    "UPDATE api_tokens SET token_sha256 = X'{}' WHERE id = {kept}",
+                    "01".repeat(32)
+                ),
+                "API token 1 of vic: its digest is not the one record",
+            ),
+            (
+                "CREATE TABLE kept AS SELECT * FROM alarms WHERE id = 1; \
+                 DELETE FROM alarms WHERE id = 1"
+                    .into(),
+                "INSERT INTO alarms SELECT * FROM kept; DROP TABLE kept".into(),
+                "its row is gone (faultline never deletes an alarm)",
+            ),
+            (
+                "CREATE TABLE kept AS SELECT * FROM users WHERE name = 'ada'; \
+                 DELETE FROM users WHERE name = 'ada'"
+                    .into(),
+                "INSERT INTO users SELECT * FROM kept; DROP TABLE kept".into(),
+                "user ada: record 1 created this user, but its row is gone",
+            ),
+            (
                 "UPDATE alarms SET state = 'normal' WHERE id = 1".into(),
                 "UPDATE alarms SET state = 'acked_active' WHERE id = 1".into(),
                 "alarm 1: its row says normal, but record",
@@ -594,8 +685,16 @@ mod tests {
 
     #[test]
     fn a_token_record_names_role_and_label_and_a_fingerprint_is_the_digest_of_the_value() {
-        assert_eq!(super::parse_token_record("role viewer, label a, b"), Some(("viewer", "a, b")));
-        assert_eq!(super::parse_token_record("something else"), None);
+        let digest = format!("role viewer, label a, b{}{}", super::TOKEN_DIGEST, "0".repeat(64));
+        assert_eq!(
+            super::parse_token_record(&digest),
+            (Some(("viewer", "a, b")), Some("0".repeat(64).as_str()))
+        );
+        assert_eq!(
+            super::parse_token_record("role viewer, label a, b"),
+            (Some(("viewer", "a, b")), None)
+        );
+        assert_eq!(super::parse_token_record("something else"), (None, None));
         let fingerprint = super::digest_fingerprint("x");
         assert!(fingerprint.starts_with("digest sha256:2d711642b726b04401627ca9fbac32f5"));
     }

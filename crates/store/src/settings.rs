@@ -16,6 +16,24 @@ impl Store {
             .map_err(sql(&self.path, "read a setting"))
     }
 
+    /// Whether the record that last set `key` names its value or the value's digest (what
+    /// `audit verify` checks the value against); `None` when `key` is not set. Records written
+    /// before stop 12 named no digest of the admin token's hash.
+    pub fn setting_is_named(&self, key: &str) -> Result<Option<bool>, StoreError> {
+        let found: Option<(String, Option<String>)> = self
+            .conn
+            .prepare_cached(
+                "SELECT s.value, e.new_value FROM settings s JOIN events e ON e.id = s.event_id \
+                 WHERE s.key = ?1",
+            )
+            .and_then(|mut s| s.query_row([key], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+            .map_err(sql(&self.path, "read a setting's record"))?;
+        Ok(found.map(|(value, named)| {
+            let named = named.unwrap_or_default();
+            named.contains(&value) || named.contains(&crate::digest_fingerprint(&value))
+        }))
+    }
+
     /// Sets `key` to `value` and appends `event`, atomically (the event first: if it cannot be
     /// written, the setting keeps its old value). The event is stored as given: secrets such as
     /// token hashes should not be put in its old or new value.

@@ -293,7 +293,8 @@ impl Store {
         let err = sql(path, &what);
         let tx = write_tx(&mut self.conn, path, &what)?;
         require_user(&tx, path, &token.username, &what)?;
-        let event_id = insert_event(&tx, path, event, &what)?;
+        let event = crate::row_audit::with_token_digest(event, digest);
+        let event_id = insert_event(&tx, path, &event, &what)?;
         tx.prepare_cached(
             "INSERT INTO api_tokens (token_sha256, username, role, label, created_at_ns, \
              expires_at_ns, revoked, event_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",

@@ -791,3 +791,39 @@ async fn admin_token_is_written_once_privately_and_stored_hashed() {
     assert_eq!(created, 1);
     server.stop().await;
 }
+
+/// An admin token created by a release whose record named no digest of its hash gets one
+/// `token.digest` record at the next start (once), and from then on a hash swapped in the
+/// table fails `audit verify`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_admin_token_gets_its_digest_recorded_once() {
+    let fixture = Fixture::new();
+    let token = "ab".repeat(32);
+    {
+        std::fs::create_dir_all(fixture.data_dir()).unwrap();
+        let mut store = faultline_store::Store::open(&fixture.data_dir()).unwrap();
+        let mut old = Event::new(Timestamp::from_nanos(1), "system", "token.create", "x");
+        old.target = format!("setting/{}", crate::TOKEN_SETTING);
+        store.set_setting(crate::TOKEN_SETTING, &sha256_hex(token.as_bytes()), &old).unwrap();
+    }
+    let digests = |server: &Server| {
+        let events = server.engine.reader().unwrap().events(1000, None).unwrap();
+        events.iter().filter(|(_, e)| e.action == "token.digest").count()
+    };
+    for _ in 0..2 {
+        let server = Server::start_with(&fixture, Some(token.clone())).await;
+        assert_eq!(digests(&server), 1, "one record, at the first start only");
+        assert_eq!(server.get("/api/v1/assets").await.status, 200);
+        assert_eq!(server.get("/api/v1/audit/verify").await.json()["ok"], true);
+        server.stop().await;
+    }
+    let db = rusqlite::Connection::open(fixture.data_dir().join(faultline_store::DB_FILE)).unwrap();
+    let swapped = sha256_hex(b"mallory's own token");
+    db.execute("UPDATE settings SET value = ?1 WHERE key = ?2", [&swapped, crate::TOKEN_SETTING])
+        .unwrap();
+    let report = faultline_store::Store::open_read_only(&fixture.data_dir())
+        .unwrap()
+        .audit_report()
+        .unwrap();
+    assert!(report.detail.unwrap_or_default().contains("its value is not the one record"));
+}
