@@ -934,14 +934,7 @@ impl State {
             AlarmError::UnknownAlarm(id) => CommandError::NotFound(format!("alarm {id}")),
             other => CommandError::Conflict(other.to_string()),
         })?;
-        let event = audit(
-            actor,
-            &format!("alarm.{}", update.action),
-            &format!("alarm/{}", update.alarm.id),
-            Some(update.from.as_str().to_string()),
-            Some(update.to.as_str().to_string()),
-            Some(comment),
-        );
+        let event = unsaved(&update, actor, Some(comment)).event;
         self.store
             .save_alarm(&update.alarm, &event)
             .map_err(|e| CommandError::Store(e.to_string()))?;

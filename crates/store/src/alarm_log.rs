@@ -63,21 +63,8 @@ impl Store {
         let what = format!("save alarm {}", alarm.id);
         let body = self.alarm_body(alarm)?;
         let path = &self.path;
-        let err = sql(path, &what);
         let tx = write_tx(&mut self.conn, path, &what)?;
-        let event_id = insert_event(&tx, path, event, &what)?;
-        tx.prepare_cached(UPSERT)
-            .and_then(|mut s| {
-                s.execute(params![
-                    signed(alarm.id),
-                    alarm.asset,
-                    alarm.state.as_str(),
-                    alarm.raised_at.as_nanos(),
-                    body,
-                    event_id
-                ])
-            })
-            .map_err(&err)?;
+        let event_id = upsert_alarm(&tx, path, alarm, &body, event, &what)?;
         commit_audited(tx, path, &what)?;
         Ok(unsigned(event_id))
     }
@@ -101,26 +88,13 @@ impl Store {
             .collect::<Result<Vec<_>, _>>()?;
         let tops = self.score_tops(scores)?;
         let path = &self.path;
-        let err = sql(path, WHAT);
         let tx = write_tx(&mut self.conn, path, WHAT)?;
         for ((alarm, event), body) in changes.iter().zip(&bodies) {
-            let event_id = insert_event(&tx, path, event, WHAT)?;
-            tx.prepare_cached(UPSERT)
-                .and_then(|mut s| {
-                    s.execute(params![
-                        signed(alarm.id),
-                        alarm.asset,
-                        alarm.state.as_str(),
-                        alarm.raised_at.as_nanos(),
-                        body,
-                        event_id
-                    ])
-                })
-                .map_err(&err)?;
+            upsert_alarm(&tx, path, alarm, body, event, WHAT)?;
         }
         insert_scores(&tx, path, scores, &tops)?;
         if changes.is_empty() {
-            return tx.commit().map_err(&err);
+            return tx.commit().map_err(sql(path, WHAT));
         }
         commit_audited(tx, path, WHAT)
     }
@@ -207,6 +181,32 @@ impl Store {
         }
         serde_json::to_string(alarm).map_err(|e| invalid(e.to_string()))
     }
+}
+
+/// Writes `event`, then `alarm` (its JSON `body`) as the version that event describes, inside
+/// the caller's write transaction; returns the event's id.
+fn upsert_alarm(
+    tx: &rusqlite::Transaction<'_>,
+    path: &std::path::Path,
+    alarm: &Alarm,
+    body: &str,
+    event: &Event,
+    what: &str,
+) -> Result<i64, StoreError> {
+    let event_id = insert_event(tx, path, event, what)?;
+    tx.prepare_cached(UPSERT)
+        .and_then(|mut s| {
+            s.execute(params![
+                signed(alarm.id),
+                alarm.asset,
+                alarm.state.as_str(),
+                alarm.raised_at.as_nanos(),
+                body,
+                event_id
+            ])
+        })
+        .map_err(sql(path, what))?;
+    Ok(event_id)
 }
 
 #[cfg(test)]

@@ -460,17 +460,7 @@ mod tests {
     use faultline_types::{AlarmState, Timestamp};
 
     use crate::testutil::*;
-    use crate::{ApiToken, Store, User};
-
-    fn user(name: &str, role: &str) -> User {
-        User {
-            name: name.into(),
-            role: role.into(),
-            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
-            disabled: false,
-            created_at: Timestamp::from_nanos(1),
-        }
-    }
+    use crate::{ApiToken, Store};
 
     fn add_user(store: &mut Store, name: &str, role: &str) {
         let created = record("user.create", &format!("user/{name}"), role);

@@ -32,6 +32,17 @@ pub fn sample(asset: &str, ts_ns: i64, channels: usize) -> Sample {
     }
 }
 
+/// A user with a (fake) Argon2id hash, created at 1 ns.
+pub fn user(name: &str, role: &str) -> crate::User {
+    crate::User {
+        name: name.into(),
+        role: role.into(),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        disabled: false,
+        created_at: Timestamp::from_nanos(1),
+    }
+}
+
 pub fn event(action: &str) -> Event {
     let mut e = Event::new(Timestamp::from_millis(1_700_000_000_000), "alice", action, "target");
     e.reason = Some("test".into());

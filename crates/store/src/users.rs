@@ -466,16 +466,6 @@ mod tests {
         b.disable_user("cy", &event("user.disable")).unwrap();
     }
 
-    fn user(name: &str, role: &str) -> User {
-        User {
-            name: name.into(),
-            role: role.into(),
-            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
-            disabled: false,
-            created_at: faultline_types::Timestamp::from_nanos(1),
-        }
-    }
-
     #[test]
     fn users_are_created_once_changed_and_disabled_with_audit_records() {
         let dir = tempfile::tempdir().unwrap();
