@@ -110,6 +110,13 @@ fn record_token_digest(store: &mut Store, stored: &str) -> Result<(), ApiError> 
 fn prepare_blocking(engine: &Engine) -> Result<AdminToken, ApiError> {
     let file = engine.data_dir().join(TOKEN_FILE);
     let mut store = engine.reader()?;
+    let recorded = store.record_missing_digests(times::now())?;
+    if recorded > 0 {
+        println!(
+            "faultline: named the digests of {recorded} password hash(es) and API token(s) from \
+             an older release in the audit trail (audit verify checks them from now on)"
+        );
+    }
     if let Some(stored) = store.setting(TOKEN_SETTING)? {
         let hash = stored.trim().to_ascii_lowercase();
         if !is_sha256_hex(&hash) {

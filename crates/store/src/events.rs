@@ -86,7 +86,9 @@ impl Event {
 /// The outcome of [`Store::audit_report`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditReport {
-    /// Records that verified before the first bad one (all of them when intact).
+    /// Records whose place in the hash chain verified: those before the first bad one when
+    /// the chain breaks, all of them when it holds (an anchor, link or row check may still
+    /// fail then).
     pub records: u64,
     /// The id of the first bad record: edited, missing, out of place or cut off. `None` when
     /// intact, and also when the damage is not one record (a missing anchor).

@@ -20,8 +20,10 @@ use std::path::Path;
 use rusqlite::Transaction;
 use sha2::{Digest, Sha256};
 
-use crate::StoreError;
+use faultline_types::Timestamp;
+
 use crate::db::{sql, unsigned};
+use crate::{Event, StoreError};
 
 /// A contradiction: the record id to name, and why.
 type Found = Option<(u64, String)>;
@@ -96,7 +98,7 @@ fn user_histories(
         .prepare_cached(
             "SELECT id, action, target, coalesce(new_value, '') FROM events \
              WHERE action IN ('user.create', 'user.role', 'user.disable', 'user.password', \
-             'user.password.reset') \
+             'user.password.reset', 'user.password.digest') \
              AND target LIKE 'user/%' ORDER BY id",
         )
         .map_err(&err)?;
@@ -130,7 +132,9 @@ fn user_histories(
             ("user.disable", Some(user)) => {
                 user.disabled_by.get_or_insert(id);
             }
-            ("user.password" | "user.password.reset", Some(user)) if password.is_some() => {
+            ("user.password" | "user.password.reset" | "user.password.digest", Some(user))
+                if password.is_some() =>
+            {
                 user.password = password;
             }
             // A second create, or a change before any: the row check names the user.
@@ -214,6 +218,77 @@ fn check_users(tx: &Transaction<'_>, path: &Path) -> Result<Found, StoreError> {
     Ok(None)
 }
 
+impl crate::Store {
+    /// Writes, in one transaction, a record naming the digest of each password hash and API
+    /// token whose records name none (set by a release before stop 12): `user.password.digest`
+    /// and `token.digest`, actor `system`, at `at`. They vouch for the values as found now, so
+    /// that `audit verify` can tell one swapped from now on. Returns how many it wrote; none
+    /// after the first call.
+    pub fn record_missing_digests(&mut self, at: Timestamp) -> Result<usize, StoreError> {
+        const WHAT: &str = "record the digests of older credentials";
+        let path = self.path.clone();
+        let err = sql(&path, WHAT);
+        let tx = crate::db::write_tx(&mut self.conn, &path, WHAT)?;
+        let histories = user_histories(&tx, &path)?;
+        let mut records = Vec::new();
+        {
+            let mut users = tx
+                .prepare_cached("SELECT name, password_hash FROM users ORDER BY name")
+                .map_err(&err)?;
+            let mut rows = users.query([]).map_err(&err)?;
+            while let Some(row) = rows.next().map_err(&err)? {
+                let name: String = row.get(0).map_err(&err)?;
+                let hash: String = row.get(1).map_err(&err)?;
+                if histories.get(&name).is_some_and(|h| h.password.is_none()) {
+                    let event =
+                        Event::new(at, "system", "user.password.digest", format!("user/{name}"));
+                    records.push(with_password_digest(&event, &hash));
+                }
+            }
+            let mut tokens = tx
+                .prepare_cached(
+                    "SELECT t.id, t.username, t.token_sha256, coalesce(e.new_value, '') \
+                     FROM api_tokens t JOIN events e ON e.id = t.event_id ORDER BY t.id",
+                )
+                .map_err(&err)?;
+            let mut rows = tokens.query([]).map_err(&err)?;
+            let named: Vec<String> = tx
+                .prepare_cached("SELECT new_value FROM events WHERE action = 'token.digest'")
+                .and_then(|mut s| {
+                    s.query_map([], |r| r.get::<_, Option<String>>(0))?
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .map_err(&err)?
+                .into_iter()
+                .flatten()
+                .collect();
+            while let Some(row) = rows.next().map_err(&err)? {
+                let id: i64 = row.get(0).map_err(&err)?;
+                let user: String = row.get(1).map_err(&err)?;
+                let digest: Vec<u8> = row.get(2).map_err(&err)?;
+                let created: String = row.get(3).map_err(&err)?;
+                let key = format!("token-{id}");
+                let done = named.iter().any(|v| v.starts_with(&format!("{key}{TOKEN_DIGEST}")));
+                if parse_token_record(&created).1.is_none() && !done {
+                    let mut event =
+                        Event::new(at, "system", "token.digest", format!("user/{user}"));
+                    event.new_value = Some(key);
+                    records.push(with_token_digest(&event, &digest));
+                }
+            }
+        }
+        for event in &records {
+            crate::events::insert_event(&tx, &path, event, WHAT)?;
+        }
+        if records.is_empty() {
+            tx.commit().map_err(&err)?;
+        } else {
+            crate::events::commit_audited(tx, &path, WHAT)?;
+        }
+        Ok(records.len())
+    }
+}
+
 /// Rank of a role, for "a token never holds more than its user".
 fn rank(role: &str) -> u8 {
     match role {
@@ -253,6 +328,25 @@ fn check_tokens(tx: &Transaction<'_>, path: &Path) -> Result<Found, StoreError> 
     let err = sql(path, "verify API token rows");
     let histories = user_histories(tx, path)?;
     let mut revocations: HashMap<String, u64> = HashMap::new();
+    // `token-N` → digest, from the `token.digest` records of tokens created before
+    // `token.create` named one.
+    let mut named_later: HashMap<String, String> = HashMap::new();
+    {
+        let mut stmt = tx
+            .prepare_cached(
+                "SELECT coalesce(new_value, '') FROM events WHERE action = 'token.digest' \
+                 ORDER BY id",
+            )
+            .map_err(&err)?;
+        let mut rows = stmt.query([]).map_err(&err)?;
+        while let Some(row) = rows.next().map_err(&err)? {
+            let value: String = row.get(0).map_err(&err)?;
+            if let Some(at) = value.rfind(TOKEN_DIGEST) {
+                let digest = value[at + TOKEN_DIGEST.len()..].to_string();
+                named_later.entry(value[..at].to_string()).or_insert(digest);
+            }
+        }
+    }
     {
         let mut stmt = tx
             .prepare_cached(
@@ -298,12 +392,14 @@ fn check_tokens(tx: &Transaction<'_>, path: &Path) -> Result<Found, StoreError> 
             return Ok(Some((created, why)));
         }
         let (role_label, recorded_digest) = parse_token_record(&value);
+        let recorded_digest =
+            recorded_digest.or_else(|| named_later.get(&format!("token-{id}")).map(String::as_str));
         if let Some(recorded) = recorded_digest
             && crate::registry::hex(&Sha256::digest(&token_sha256)) != recorded
         {
             let why = format!(
-                "{token}: its digest is not the one record {created} named (another token was \
-                 put in its place, with its user and role)"
+                "{token}: its digest is not the one its records name (another token was put in \
+                 its place, with its user and role)"
             );
             return Ok(Some((created, why)));
         }
@@ -606,7 +702,7 @@ mod tests {
                     "UPDATE api_tokens SET token_sha256 = X'{}' WHERE id = {kept}",
                     "01".repeat(32)
                 ),
-                "API token 1 of vic: its digest is not the one record",
+                "API token 1 of vic: its digest is not the one its records name",
             ),
             (
                 "CREATE TABLE kept AS SELECT * FROM alarms WHERE id = 1; \
@@ -687,5 +783,60 @@ mod tests {
         assert_eq!(super::parse_token_record("something else"), (None, None));
         let fingerprint = super::digest_fingerprint("x");
         assert!(fingerprint.starts_with("digest sha256:2d711642b726b04401627ca9fbac32f5"));
+    }
+
+    /// A user and an API token as a release before stop 12 wrote them: records without digests.
+    fn legacy_user_and_token(store: &mut Store) {
+        let tx = crate::db::write_tx(&mut store.conn, &store.path, "legacy").unwrap();
+        let created = record("user.create", "user/old", "engineer");
+        let event_id = crate::events::insert_event(&tx, &store.path, &created, "legacy").unwrap();
+        tx.execute(
+            "INSERT INTO users (name, role, password_hash, disabled, created_at_ns, event_id) \
+             VALUES ('old', 'engineer', '$argon2id$v=19$m=19456,t=2,p=1$b2xk$b2xk', 0, 1, ?1)",
+            [event_id],
+        )
+        .unwrap();
+        let token = record("token.create", "user/old", "role viewer, label legacy");
+        let event_id = crate::events::insert_event(&tx, &store.path, &token, "legacy").unwrap();
+        tx.execute(
+            "INSERT INTO api_tokens (token_sha256, username, role, label, created_at_ns, revoked, \
+             event_id) VALUES (X'0909090909090909090909090909090909090909090909090909090909090909', \
+             'old', 'viewer', 'legacy', 1, 0, ?1)",
+            [event_id],
+        )
+        .unwrap();
+        crate::events::commit_audited(tx, &store.path, "legacy").unwrap();
+    }
+
+    /// Credentials from before records named digests get one record each, once, and from then
+    /// on a swap is named.
+    #[test]
+    fn older_credentials_get_their_digests_recorded_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        legacy_user_and_token(&mut store);
+        let db = raw(dir.path());
+        let swap_hash = "UPDATE users SET password_hash = '$argon2id$v=19$m=19456,t=2,p=1$bWU$bWU' \
+                         WHERE name = 'old'";
+        let undo_hash = "UPDATE users SET password_hash = '$argon2id$v=19$m=19456,t=2,p=1$b2xk$b2xk' \
+                         WHERE name = 'old'";
+        // Before: nothing names the hash, so a swap cannot be told.
+        db.execute_batch(swap_hash).unwrap();
+        assert!(store.audit_report().unwrap().ok());
+        db.execute_batch(undo_hash).unwrap();
+
+        assert_eq!(store.record_missing_digests(Timestamp::from_nanos(5)).unwrap(), 2);
+        assert_eq!(store.record_missing_digests(Timestamp::from_nanos(6)).unwrap(), 0);
+        assert!(store.audit_report().unwrap().ok());
+        db.execute_batch(swap_hash).unwrap();
+        let detail = store.audit_report().unwrap().detail.unwrap_or_default();
+        assert!(detail.contains("user old: the password hash is not the one record"), "{detail}");
+        db.execute_batch(undo_hash).unwrap();
+        db.execute_batch("UPDATE api_tokens SET token_sha256 = zeroblob(32)").unwrap();
+        let detail = store.audit_report().unwrap().detail.unwrap_or_default();
+        assert!(
+            detail.contains("API token 1 of old: its digest is not the one its records name"),
+            "{detail}"
+        );
     }
 }

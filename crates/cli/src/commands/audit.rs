@@ -31,8 +31,8 @@ pub fn verify(args: &StoreArgs) -> anyhow::Result<()> {
             Ok(())
         }
         (Some(detail), Some(id)) => bail!(
-            "{}: audit trail damaged: first bad record {id}: {detail} ({} records before it \
-             verified)",
+            "{}: audit trail damaged: first bad record {id}: {detail} ({} records verified in \
+             the hash chain)",
             store.path().display(),
             report.records
         ),
