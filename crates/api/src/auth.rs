@@ -69,6 +69,9 @@ pub struct AdminToken {
     pub file: PathBuf,
     /// True when this start generated the token (and wrote `file`).
     pub created: bool,
+    /// Password hashes and API tokens from an older release whose digests this start named
+    /// in the audit trail (see `Store::record_missing_digests`), for the start-up log.
+    pub digests_recorded: usize,
 }
 
 /// Makes sure an admin token exists: returns the stored hash, or at first start generates 32
@@ -110,13 +113,7 @@ fn record_token_digest(store: &mut Store, stored: &str) -> Result<(), ApiError> 
 fn prepare_blocking(engine: &Engine) -> Result<AdminToken, ApiError> {
     let file = engine.data_dir().join(TOKEN_FILE);
     let mut store = engine.reader()?;
-    let recorded = store.record_missing_digests(times::now())?;
-    if recorded > 0 {
-        println!(
-            "faultline: named the digests of {recorded} password hash(es) and API token(s) from \
-             an older release in the audit trail (audit verify checks them from now on)"
-        );
-    }
+    let digests_recorded = store.record_missing_digests(times::now())?;
     if let Some(stored) = store.setting(TOKEN_SETTING)? {
         let hash = stored.trim().to_ascii_lowercase();
         if !is_sha256_hex(&hash) {
@@ -125,7 +122,7 @@ fn prepare_blocking(engine: &Engine) -> Result<AdminToken, ApiError> {
             )));
         }
         record_token_digest(&mut store, &stored)?;
-        return Ok(AdminToken { hash, file, created: false });
+        return Ok(AdminToken { hash, file, created: false, digests_recorded });
     }
     let token = generate_token()?;
     let hash = sha256_hex(token.as_bytes());
@@ -150,7 +147,7 @@ fn prepare_blocking(engine: &Engine) -> Result<AdminToken, ApiError> {
         let _already_gone = fs::remove_file(&file);
         return Err(error.into());
     }
-    Ok(AdminToken { hash, file, created: true })
+    Ok(AdminToken { hash, file, created: true, digests_recorded })
 }
 
 /// 32 random bytes from the operating system, hex-encoded (64 characters).

@@ -79,7 +79,8 @@ pub(crate) trait PeerIp {
 impl PeerIp for tokio::net::TcpStream {
     fn peer_ip(&self) -> Option<IpAddr> {
         // The whole address (an IPv4-mapped one as IPv4): on a plant LAN one /64 is often the
-        // whole control room, which the refusal throttle's /64 would put under one cap.
+        // whole control room, which the refusal throttle's /64 would put under one cap. A
+        // socket whose peer cannot be read is already gone; it counts under the total cap only.
         self.peer_addr().ok().map(|addr| addr.ip().to_canonical())
     }
 }

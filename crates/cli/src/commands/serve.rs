@@ -91,6 +91,13 @@ pub async fn serve_engine(
     } else {
         println!("admin token: as created at first start ({})", token.file.display());
     }
+    if token.digests_recorded > 0 {
+        println!(
+            "faultline: named the digests of {} password hash(es) and API token(s) from an older \
+             release in the audit trail (audit verify checks them from now on)",
+            token.digests_recorded
+        );
+    }
     banner(&token.file);
     let security = &engine.config().security;
     let limits = faultline_api::ConnectionLimits {
