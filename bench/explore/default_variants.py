@@ -1,7 +1,7 @@
 """Variants of the `default` detector, measured on TEP and SKAB under the bench protocols.
 
 A numpy re-implementation of `crates/detectors/src/ensemble.rs` (`DefaultModel`) that the
-third round of issue #3 used to try ideas before porting one to Rust (rounds 3 to 6): it reproduces the Rust
+third round of issue #3 used to try ideas before porting one to Rust (rounds 3 to 7): it reproduces the Rust
 `default` row of `faultline bench tep` and `bench skab` to the last printed digit (row
 `default` below), so a variant's figures here are what the Rust detector would give.
 
@@ -22,7 +22,8 @@ import numpy as np
 
 EXCLUDED = {3, 9, 15, 21}  # not in fdr17 / the median delay (PROTOCOL.md)
 BASE = dict(variance=0.75, lambdas=(1.0, 0.05), channel_lambda=0.1, drift_ratio=0.5, folds=5,
-            confidence=0.98, clip=2.0, sensor_quantile=1.0)
+            confidence=0.98, clip=2.0, sensor_quantile=1.0, level_sigmas=30.0)
+ROUND6 = dict(level_sigmas=None)  # the default until round 7: rows of rounds 3-6 were measured on it
 
 
 # --- the detector -------------------------------------------------------------------------------
@@ -182,6 +183,9 @@ class Model:
         self.sensor_limit = np.quantile(sensor, q) * c.get("sensor_factor", 1.0) if q else None
         self.core = Core(y, c)
         self.warm_up = int(self.differenced.any())
+        # round 7: a differenced channel still alarms far from its raw training level
+        self.level_mu, self.level_sd = x.mean(0), x.std(0, ddof=1)
+        self.level_checked = self.differenced & (self.level_sd > 0)
 
     def score(self, x):
         out = np.full(len(x), np.nan)
@@ -190,6 +194,10 @@ class Model:
         combined = np.max([parts[k] / self.scale[k] for k in parts], 0)
         if self.sensor_limit is not None:
             combined = np.maximum(combined, sensor / self.sensor_limit * self.limit)
+        if self.c.get("level_sigmas") and self.level_checked.any():
+            d = self.level_checked
+            level = abs((x[self.warm_up:, d] - self.level_mu[d]) / self.level_sd[d]).max(1)
+            combined = np.maximum(combined, level / self.c["level_sigmas"] * self.limit)
         out[self.warm_up:] = combined
         return out
 
@@ -256,8 +264,9 @@ def skab_counts(files, c, limit_factor=1.0):
 
 FAST = dict(channel_lambda=0.2, lambdas=(1.0, 0.05, 0.2))  # round 4's best SKAB trade-off
 
-VARIANTS = [
-    ("default", {}),
+# Rows of rounds 3 to 6, each measured on the default as it was then (no level check).
+EARLIER = [
+    ("round-6 default (no level check)", {}),
     ("no per-sensor limit (round-2 default)", dict(sensor_quantile=None)),
     ("sensor limit: held-out q 0.99", dict(sensor_quantile=0.99)),
     ("sensor limit: held-out q 0.995", dict(sensor_quantile=0.995)),
@@ -299,6 +308,31 @@ VARIANTS = [
      dict(wander_lambda=lambda w: np.where(w > 0.2, 0.2, 0.1), lambdas=(1.0, 0.05, 0.2))),
 ]
 
+VARIANTS = [("default", {})] + [(name, dict(ROUND6, **change)) for name, change in EARLIER] + [
+    # round 7: the gross-level check of differenced channels at other bounds
+    ("level check at 20 sd", dict(level_sigmas=20.0)),
+    ("level check at 40 sd", dict(level_sigmas=40.0)),
+]
+
+
+def hold(alarms, rows):
+    """Round 7's off-delay: an alarm stays on for `rows` rows after the last row over the limit."""
+    out, last = alarms.copy(), -rows
+    for i, a in enumerate(alarms):
+        last = i if a else last
+        out[i] = i - last < rows
+    return out
+
+
+def skab_held(files, c, factor, rows):
+    tp = fp = fn = 0
+    for x, y in files:
+        model = Model(x[:400], c)
+        a = hold(np.nan_to_num(model.score(x)) > model.limit * factor, rows)[400:]
+        tp, fp, fn = tp + (a & y[400:]).sum(), fp + (a & ~y[400:]).sum(), fn + (~a & y[400:]).sum()
+    tn = (~np.concatenate([y[400:] for _, y in files])).sum() - fp
+    return 2 * tp / (2 * tp + fn + fp), 100 * fp / (fp + tn), 100 * fn / (fn + tp)
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -321,12 +355,17 @@ def main():
         f1, skab_far, mar = skab_counts(skab, BASE, factor)
         print(f"  limit x {factor:<4}  F1 {f1:.3f}  FAR {skab_far:6.2f}  MAR {mar:6.2f}", flush=True)
     print("\nThe same for round 4's faster variant (per-channel 0.2, T2/SPE 1, 0.05, 0.2), with TEP:")
-    fast = dict(BASE, **FAST)
+    fast = dict(BASE, **ROUND6, **FAST)
     for factor in [1.0, 1.1, 1.12, 1.14, 1.2]:
         f1, skab_far, mar = skab_counts(skab, fast, factor)
         far, pre, fdr17, delay, _ = tep_row(tep, fast, factor)
         print(f"  limit x {factor:<4}  F1 {f1:.3f}  FAR {skab_far:6.2f}  MAR {mar:6.2f}   TEP {far:5.2f} "
               f"{pre:5.2f} {fdr17:6.2f} {delay:4.1f}", flush=True)
+    print("\nRound 7: SKAB, default with an off-delay (alarm held N rows) and its limit scaled:")
+    for rows, factor in [(5, 1.2), (10, 1.2), (20, 1.35), (40, 1.5), (40, 1.6)]:
+        f1, skab_far, mar = skab_held(skab, BASE, factor, rows)
+        print(f"  hold {rows:3d}  limit x {factor:<4}  F1 {f1:.3f}  FAR {skab_far:6.2f}  MAR {mar:6.2f}",
+              flush=True)
 
 
 if __name__ == "__main__":

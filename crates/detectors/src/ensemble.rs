@@ -45,6 +45,17 @@
 //!    combined one, comes from rows the fold model had not seen. It enters the combined
 //!    statistic scaled so that its limit falls on the combined limit, so there is still one
 //!    statistic and one limit.
+//! 7. **A gross-level check for differenced channels.** Step 1 hides a differenced channel's
+//!    level: the model sees its changes, so a step is seen at its edge and a channel that then
+//!    *stays* far away goes quiet (SKAB `other/5`: both accelerometers wander in the training
+//!    window, are differenced, and then sit 70–110 σ high through a labelled anomaly while the
+//!    detector alarms on barely half of it). Such a channel therefore also alarms while its raw
+//!    value is more than [`DefaultConfig::level_sigmas`] training standard deviations from its
+//!    training mean. The standard deviation includes the drift that got the channel differenced,
+//!    and the bound is wide (30), so a channel that keeps wandering as it did in training stays
+//!    quiet; only an excursion far beyond anything the training window showed trips it. Like
+//!    step 6 it enters the combined statistic scaled so that its limit falls on the combined
+//!    limit.
 //!
 //! Everything — drift flags, scaling, loadings, normalisers, the limit — comes from the training
 //! rows. No IO, no clock.
@@ -82,6 +93,11 @@ pub struct DefaultConfig {
     /// (1.0: the largest held-out value); `None`: no per-sensor limit (models fitted before it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sensor_quantile: Option<f64>,
+    /// How many training standard deviations a differenced channel's raw value may stray from
+    /// its training mean before it alarms (step 7 of the module documentation); `None`: no such
+    /// check (models fitted before it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level_sigmas: Option<f64>,
 }
 
 impl Default for DefaultConfig {
@@ -95,6 +111,7 @@ impl Default for DefaultConfig {
             confidence: 0.98,
             clip: Some(2.0),
             sensor_quantile: Some(1.0),
+            level_sigmas: Some(30.0),
         }
     }
 }
@@ -122,6 +139,9 @@ impl DefaultConfig {
         }
         if self.sensor_quantile.is_some_and(|q| !(q > 0.0 && q <= 1.0)) {
             return bad("sensor quantile must be in (0, 1]");
+        }
+        if self.level_sigmas.is_some_and(|s| !(s > 0.0 && s.is_finite())) {
+            return bad("level sigmas must be a positive number");
         }
         Ok(())
     }
@@ -194,6 +214,11 @@ pub struct DefaultModel {
     /// [`DefaultConfig::sensor_quantile`] (and in artifacts written before it existed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sensor_limit: Option<f64>,
+    /// Training standard deviation of each raw channel (drift included), the unit of the
+    /// gross-level check of differenced channels ([`DefaultConfig::level_sigmas`]); empty in
+    /// models without that check. 0 for a channel constant in training (never checked).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub level_sd: Vec<f64>,
 }
 
 /// Quantile used for the in-sample normalisers (they only put statistics on one scale; the
@@ -241,10 +266,23 @@ impl DefaultModel {
             limits::empirical_quantile(&held_out_deviation, q).max(1e-12)
         });
         let core = DefaultCore::fit(&inputs, channels, &config)?;
-        let level = (0..channels)
-            .map(|j| data.iter().skip(j).step_by(channels).sum::<f64>() / rows as f64)
-            .collect();
-        Ok(DefaultModel { config, channels, differenced, core, limit, level, sensor_limit })
+        let column =
+            |j: usize| -> Vec<f64> { data.iter().skip(j).step_by(channels).copied().collect() };
+        let level = (0..channels).map(|j| column(j).iter().sum::<f64>() / rows as f64).collect();
+        let level_sd = match config.level_sigmas {
+            Some(_) => (0..channels).map(|j| sample_sd(&column(j))).collect(),
+            None => Vec::new(),
+        };
+        Ok(DefaultModel {
+            config,
+            channels,
+            differenced,
+            core,
+            limit,
+            level,
+            sensor_limit,
+            level_sd,
+        })
     }
 
     /// A streaming scorer over this model (one frame at a time, with contributions).
@@ -301,6 +339,16 @@ impl DefaultModel {
         if self.sensor_limit.is_some_and(|l| !(l > 0.0 && l.is_finite())) {
             return bad("sensor limit must be a positive number".into());
         }
+        let level_checked = self.config.level_sigmas.is_some();
+        if level_checked && (self.level_sd.len() != m || self.level.len() != m) {
+            return bad(format!("the level check needs {m} training levels and deviations"));
+        }
+        if !level_checked && !self.level_sd.is_empty() {
+            return bad("level deviations without their setting".into());
+        }
+        if self.level_sd.iter().any(|s| !(*s >= 0.0 && s.is_finite())) {
+            return bad("level deviations must be finite and not negative".into());
+        }
         let normalisers = core.normalisers.iter().flat_map(|(t, s)| [*t, *s]);
         let positive = core.eigenvalues.iter().chain(&core.channel_sd).copied().chain(normalisers);
         let positive: Vec<f64> = positive
@@ -333,6 +381,14 @@ impl DefaultModel {
             let deviation = self.core.largest_deviation(&inputs, self.channels);
             combined.iter_mut().zip(deviation).for_each(|(c, d)| *c = c.max(d * scale));
         }
+        if let Some(scale) = self.level_scale() {
+            // Input row i is raw row i + warm-up (the warm-up is 1 whenever a channel is
+            // differenced, and without one the check has nothing to look at).
+            let raw = data.chunks_exact(self.channels).skip(self.warm_up());
+            for (c, frame) in combined.iter_mut().zip(raw) {
+                *c = c.max(self.level_deviation(frame, None) * scale);
+            }
+        }
         std::iter::repeat_n(None, self.warm_up().min(data.len() / self.channels.max(1)))
             .chain(combined.into_iter().map(Some))
             .collect()
@@ -342,6 +398,28 @@ impl DefaultModel {
     /// limit lands on the combined limit. `None` without a per-sensor limit.
     pub fn sensor_scale(&self) -> Option<f64> {
         self.sensor_limit.map(|l| self.limit / l)
+    }
+
+    /// What turns a level deviation (in training standard deviations) into units of the combined
+    /// statistic: [`DefaultConfig::level_sigmas`] lands on the combined limit. `None` without the
+    /// check or without a differenced channel.
+    pub fn level_scale(&self) -> Option<f64> {
+        let sigmas = self.config.level_sigmas?;
+        let checked = self.differenced.iter().zip(&self.level_sd).any(|(d, s)| *d && *s > 0.0);
+        checked.then(|| self.limit / sigmas)
+    }
+
+    /// `|x_j − level_j| / level_sd_j` of a raw frame for differenced channel `j`, or the largest
+    /// over the differenced channels (`None`); 0 for channels the check does not cover.
+    fn level_deviation(&self, frame: &[f64], channel: Option<usize>) -> f64 {
+        let term = |j: usize| match (self.differenced[j], self.level_sd.get(j)) {
+            (true, Some(&sd)) if sd > 0.0 => ((frame[j] - self.level[j]) / sd).abs(),
+            _ => 0.0,
+        };
+        match channel {
+            Some(j) => term(j),
+            None => (0..self.channels).map(term).fold(0.0, f64::max),
+        }
     }
 
     /// Alarm verdicts per row (`None` for warm-up rows).

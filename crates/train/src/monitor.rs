@@ -18,7 +18,7 @@ pub enum MonitorModel {
     /// PCA or dynamic PCA (`kind` `pca` or `dpca`).
     Pca(PcaModel),
     /// The `default` detector (`kind` `default`).
-    Default(DefaultModel),
+    Default(Box<DefaultModel>),
 }
 
 impl<'de> Deserialize<'de> for MonitorModel {
@@ -26,7 +26,7 @@ impl<'de> Deserialize<'de> for MonitorModel {
         use serde::de::Error;
         let value = serde_json::Value::deserialize(deserializer)?;
         let parsed = if value.get("core").is_some() {
-            serde_json::from_value(value).map(MonitorModel::Default)
+            serde_json::from_value(value).map(|model| MonitorModel::Default(Box::new(model)))
         } else if value.get("loadings").is_some() {
             serde_json::from_value(value).map(MonitorModel::Pca)
         } else {

@@ -57,8 +57,14 @@ pub fn run(args: &FitArgs) -> anyhow::Result<()> {
             .filter(|(_, d)| **d)
             .map(|(n, _)| n)
             .collect();
+        let level_check = match model.config.level_sigmas {
+            Some(sigmas) if !drifting.is_empty() => {
+                format!("; each still alarms beyond {sigmas} σ of its training level")
+            }
+            _ => String::new(),
+        };
         println!(
-            "drifting   {} (differenced)",
+            "drifting   {} (differenced{level_check})",
             if drifting.is_empty() { "none".into() } else { drifting.join(", ") }
         );
         println!("components {}", model.core.eigenvalues.len());

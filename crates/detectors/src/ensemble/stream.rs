@@ -6,7 +6,8 @@
 //! limit (the store, the API and the CSV columns are contracts). The combined statistic is the
 //! maximum of normalised branches, so it splits into two maxima without loss:
 //! - the **T² slot** is the largest of the smoothed T² branches (one per λ), the per-channel
-//!   EWMA branch and the per-sensor check — statistics of the process *moving* (along its
+//!   EWMA branch, the per-sensor check and the gross-level check of differenced channels —
+//!   statistics of the process *moving* (along its
 //!   normal correlation directions, one channel's level shifting, or one channel far out);
 //! - the **SPE slot** is the largest of the smoothed SPE branches — normal correlation *broken*.
 //!
@@ -25,7 +26,8 @@
 //!   repaired falls by at most this much".
 //! - the per-channel EWMA branch: `|EWMA_j| / sd_j` over the branch's normaliser, which *is*
 //!   channel `j`'s term (the branch is the maximum of these), so the largest equals the slot;
-//!   likewise the per-sensor check: `|z_j|` in units of the combined statistic.
+//!   likewise the per-sensor check: `|z_j|` in units of the combined statistic, and the level
+//!   check: each differenced channel's `|x_j − level_j| / sd_j` in the same units.
 //!
 //! Taking the dominant branch's contributions rather than summing all branches keeps the units
 //! of the number that raised the alarm: an engineer reading "ch10 contributes 3.1" can compare
@@ -50,6 +52,8 @@ enum Branch {
     Smoothed(usize),
     /// The per-sensor check (`max_j |z_j|`).
     Sensor,
+    /// The gross-level check of differenced channels.
+    Level,
 }
 
 /// Scores raw frames of a [`DefaultModel`] one at a time into a [`Score`] (T² slot, SPE slot,
@@ -68,6 +72,8 @@ pub struct DefaultScorer {
     needs_previous: bool,
     /// [`DefaultModel::sensor_scale`]: 0 without a per-sensor limit (the check then never leads).
     sensor_scale: f64,
+    /// [`DefaultModel::level_scale`]: 0 without the level check.
+    level_scale: f64,
     /// `1 / D_jj` and `1 / C̃_jj` per channel.
     inv_d: Vec<f64>,
     inv_c: Vec<f64>,
@@ -107,6 +113,7 @@ impl DefaultScorer {
             model: Box::new(model.clone()),
             needs_previous: model.warm_up() > 0,
             sensor_scale: model.sensor_scale().unwrap_or(0.0),
+            level_scale: model.level_scale().unwrap_or(0.0),
             inv_d,
             inv_c,
             previous: vec![0.0; m],
@@ -163,6 +170,12 @@ impl DefaultScorer {
         if sensor_value > t2_value {
             (t2_value, t2_branch) = (sensor_value, Branch::Sensor);
         }
+        if self.level_scale > 0.0 {
+            let level_value = self.model.level_deviation(frame, None) * self.level_scale;
+            if level_value > t2_value {
+                (t2_value, t2_branch) = (level_value, Branch::Level);
+            }
+        }
         let (mut spe_value, mut spe_branch) = (f64::NEG_INFINITY, Branch::Smoothed(0));
         for (i, &(nt, ns)) in core.normalisers.iter().enumerate().take(lambdas.len()) {
             if self.t2_state[i] / nt > t2_value {
@@ -190,6 +203,11 @@ impl DefaultScorer {
                     .iter_mut()
                     .zip(&self.z)
                     .for_each(|(c, z)| *c = z.abs() * scale);
+            }
+            Branch::Level => {
+                for (j, c) in t2_slot.contributions.iter_mut().enumerate() {
+                    *c = self.model.level_deviation(frame, Some(j)) * self.level_scale;
+                }
             }
         }
         if let Branch::Smoothed(i) = spe_branch {
@@ -389,6 +407,42 @@ mod tests {
         assert!(inside[row].statistics[0].value < model.limit, "{:?}", inside[row]);
     }
 
+    /// A differenced channel that jumps far from its training level and stays there is seen by
+    /// the model only at the jump (its differences are normal again afterwards); the gross-level
+    /// check keeps it alarming, names it, and scores the same in batch and streaming.
+    #[test]
+    fn a_differenced_channel_that_stays_far_from_its_training_level_keeps_alarming() {
+        let model = DefaultModel::fit(&plant(400, 25), 4, DefaultConfig::default()).unwrap();
+        let channel = 3;
+        assert!(model.differenced[channel], "the plant's random walk is differenced");
+        let sigmas = model.config.level_sigmas.expect("the default settings check levels");
+        let far = model.level[channel] + 1.5 * sigmas * model.level_sd[channel];
+        let mut test = plant(400, 26);
+        for row in test.chunks_exact_mut(4).skip(200).take(100) {
+            row[channel] += far - model.level[channel];
+        }
+        let scores = stream(&model, &test);
+        let plateau = &scores[220..300];
+        assert!(plateau.iter().all(|s| s.alarm), "every row of the plateau alarms");
+        assert!(plateau.iter().all(|s| s.top_contributors(1)[0].channel == channel));
+        let batch = model.score_batch(&test);
+        for (row, (b, s)) in batch.iter().zip(&scores).enumerate() {
+            let Some(b) = b else { continue };
+            let combined = DefaultScorer::combined(s);
+            assert!((b - combined).abs() <= 1e-9 * b.abs().max(1.0), "row {row}: {b} {combined}");
+        }
+        // Without the check (a model fitted before it) the plateau mostly passes: the check is
+        // what keeps it alarming.
+        let mut without = model.clone();
+        (without.config.level_sigmas, without.level_sd) = (None, Vec::new());
+        assert_eq!(without.check(), Ok(()));
+        let quiet = stream(&without, &test)[220..300].iter().filter(|s| !s.alarm).count();
+        assert!(quiet > 40, "only {quiet} of 80 plateau rows pass without the check");
+        // Back inside the bound, the check is quiet again.
+        let back = scores[310..].iter().filter(|s| s.alarm).count();
+        assert!(back < 10, "{back} of 90 rows alarm after the plateau");
+    }
+
     /// A finite value so large that T² overflows (a historian's `DBL_MAX` "bad value") used to
     /// leave NaN in the raw branch's state (`0 · ∞`) for good: no later frame could alarm. It
     /// now alarms itself, the state stays finite, and a real excursion later still alarms.
@@ -441,5 +495,10 @@ mod tests {
         assert_eq!(model.fallback().len(), 4);
         model.core.channel_sd.pop();
         assert!(model.check().unwrap_err().0.contains("channel_sd"));
+        let mut model = DefaultModel::fit(&plant(400, 17), 4, DefaultConfig::default()).unwrap();
+        model.level_sd.pop();
+        assert!(model.check().unwrap_err().0.contains("level"));
+        model.config.level_sigmas = None;
+        assert!(model.check().unwrap_err().0.contains("without their setting"));
     }
 }
