@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use crate::{ApiError, BODY_TOTAL_TIMEOUT};
+use crate::{ApiError, BODY_READ_TIMEOUT, BODY_TOTAL_TIMEOUT};
 
 /// The raw request body, within the route's body limit (413 beyond it) and within
 /// [`BODY_TOTAL_TIMEOUT`] (408 beyond it).
@@ -38,10 +38,28 @@ async fn read_body<S: Send + Sync>(
     read.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::TooLarge(rejection.body_text())
+        } else if paused_too_long(&rejection) {
+            ApiError::Timeout(format!(
+                "the request body paused for longer than {} s",
+                BODY_READ_TIMEOUT.as_secs_f64()
+            ))
         } else {
             ApiError::Invalid(rejection.body_text())
         }
     })
+}
+
+/// Whether buffering failed because the body paused past [`BODY_READ_TIMEOUT`] (the server's
+/// `RequestBodyTimeoutLayer`): a 408 like the total deadline, not a malformed request.
+fn paused_too_long(rejection: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(rejection);
+    while let Some(error) = cause {
+        if error.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
 }
 
 /// A JSON body, whatever its `Content-Type` says (so `curl -d` works without `-H`).
@@ -133,6 +151,18 @@ mod tests {
             "{refused}"
         );
         assert_eq!(refused.status().as_u16(), 408);
+
+        // A body that pauses past the server's pause timeout is a 408 too, not a 400.
+        let paused = tower_http::timeout::TimeoutBody::new(
+            Duration::from_millis(50),
+            Body::from_stream(futures_util::stream::pending::<Result<Bytes, std::io::Error>>()),
+        );
+        let request = Request::new(Body::new(paused));
+        let refused = read_body(request, &(), Duration::from_secs(5)).await.unwrap_err();
+        assert!(
+            matches!(&refused, ApiError::Timeout(detail) if detail.contains("paused")),
+            "{refused}"
+        );
 
         let whole = Request::new(Body::from("{}"));
         let body = read_body(whole, &(), Duration::from_millis(100)).await.unwrap();

@@ -169,7 +169,7 @@ fn error_description(status: u16) -> &'static str {
         }
         404 => "No such asset, alarm or model version.",
         409 => "Not allowed in the alarm's current state.",
-        408 => "The request body took longer than 120 s to arrive.",
+        408 => "The request body paused for more than 30 s or took longer than 120 s in all.",
         413 => "Request body over the route's limit.",
         503 => "The engine is stopping; retry after the restart.",
         _ => "The store or the server failed; nothing was changed.",

@@ -62,9 +62,14 @@ pub(super) async fn login(
         ));
     }
     // A body that is not `{username, password}` is a failed login, not a 400: the answer to
-    // anything but good credentials is the same.
-    let parsed =
-        body.ok().and_then(|RawBody(bytes)| serde_json::from_slice::<LoginBody>(&bytes).ok());
+    // anything but good credentials is the same. A body that never arrived whole (too slow,
+    // 408, or over the route's limit, 413) tried no password: it is answered as on any route,
+    // and is no login record.
+    let parsed = match body {
+        Ok(RawBody(bytes)) => serde_json::from_slice::<LoginBody>(&bytes).ok(),
+        Err(error @ (ApiError::Timeout(_) | ApiError::TooLarge(_))) => return Err(error),
+        Err(_) => None,
+    };
     let Some(LoginBody { username, password }) = parsed else {
         let mut event = Event::new(at, "anonymous", "login.failure", "login");
         event.reason = Some("malformed login request".into());

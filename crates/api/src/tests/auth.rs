@@ -317,6 +317,12 @@ async fn login_sessions_csrf_and_lockout() {
             .count()
     };
     assert_eq!(failures(&store), 5);
+    // A body over the route's limit tried no password: 413, as the OpenAPI says, and no record.
+    let huge = vec![b'x'; crate::routes::LOGIN_BODY_LIMIT + 1];
+    let reply = call(server.addr, "POST", "/api/v1/login", None, Some(&huge)).await;
+    assert_eq!(reply.status, 413, "{}", reply.text());
+    assert_eq!(reply.json()["error"], "too_large");
+    assert_eq!(failures(&store), 5);
 
     // Four more wrong passwords make five since the last success: locked, even for the right
     // password, with Retry-After; the lockout is audited and does not extend itself.
