@@ -639,17 +639,26 @@ fn demo_shows_every_fault_kind() {
         FaultKind::CorrelationBreak,
     ];
     assert_mentions(&run.stdout, &["false alarms", "detected"]);
-    // Table rows read "<fault> on <channels>  <false alarms> <detected> ...".
+    // Table rows read "<fault> on <channels>  <detector>  <false alarms> <detected> ...", one
+    // per fault kind and detector.
     let rows: Vec<&str> = run.stdout.lines().filter(|l| l.contains(" on ch")).collect();
-    assert_eq!(rows.len(), kinds.len(), "one row per fault kind:\n{}", run.stdout);
+    assert_eq!(rows.len(), 2 * kinds.len(), "two rows per fault kind:\n{}", run.stdout);
     for kind in &kinds {
         let label = demo_label(kind);
-        assert!(
-            rows.iter().any(|r| r.contains(label)),
-            "no table row for {label}:\n{}",
-            run.stdout
-        );
+        for detector in [" default ", " pca "] {
+            assert!(
+                rows.iter().any(|r| r.contains(label) && r.contains(detector)),
+                "no {detector} row for {label}:\n{}",
+                run.stdout
+            );
+        }
     }
+    // The default detector's frozen-value check finds the stuck sensor, and names it.
+    let stuck = rows.iter().find(|r| r.contains("stuck") && r.contains(" default ")).unwrap();
+    let channel = stuck.split(" on ").nth(1).unwrap().split_whitespace().next().unwrap();
+    let columns: Vec<&str> = stuck.split_whitespace().collect();
+    assert!(!columns.contains(&"no"), "the stuck sensor is not detected: {stuck}");
+    assert!(stuck.contains(&format!("{channel} (")), "{channel} is not named: {stuck}");
 }
 
 #[test]

@@ -56,6 +56,16 @@
 //!    quiet; only an excursion far beyond anything the training window showed trips it. Like
 //!    step 6 it enters the combined statistic scaled so that its limit falls on the combined
 //!    limit.
+//! 8. **A frozen-value check.** A sensor that stops updating (a stuck transmitter, a frozen
+//!    PLC register, an actuator fixed in place) leaves every statistic above inside its limits:
+//!    its value is a normal one, only it no longer moves. Each raw channel therefore also alarms
+//!    once it repeats one exact value in more consecutive frames than
+//!    [`FrozenRule::factor`] × its longest such run in training + [`FrozenRule::margin`]. A
+//!    continuous sensor never repeats a value (longest run 1: alarms after 11 frames); a
+//!    sampled-and-held analyser repeats for its sampling period, and a quantised one for a while,
+//!    and their limits grow with what training showed (TEP IDV 21, the stream-4 valve fixed at
+//!    its steady-state position, goes from 62 % to 99 % detected; nothing on SKAB or TEP's
+//!    normal runs comes near). Scaled onto the combined limit like steps 6 and 7.
 //!
 //! Everything — drift flags, scaling, loadings, normalisers, the limit — comes from the training
 //! rows. No IO, no clock.
@@ -98,6 +108,20 @@ pub struct DefaultConfig {
     /// check (models fitted before it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level_sigmas: Option<f64>,
+    /// When a value repeated in consecutive frames counts as frozen (step 8 of the module
+    /// documentation); `None`: no such check (models fitted before it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frozen: Option<FrozenRule>,
+}
+
+/// A channel is frozen once it repeats one exact value in more than `factor` × (its longest run
+/// of one repeated value in training) + `margin` consecutive frames.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FrozenRule {
+    /// Multiple of the longest training run.
+    pub factor: f64,
+    /// Frames added to it.
+    pub margin: u32,
 }
 
 impl Default for DefaultConfig {
@@ -112,6 +136,7 @@ impl Default for DefaultConfig {
             clip: Some(2.0),
             sensor_quantile: Some(1.0),
             level_sigmas: Some(30.0),
+            frozen: Some(FrozenRule { factor: 2.0, margin: 8 }),
         }
     }
 }
@@ -142,6 +167,9 @@ impl DefaultConfig {
         }
         if self.level_sigmas.is_some_and(|s| !(s > 0.0 && s.is_finite())) {
             return bad("level sigmas must be a positive number");
+        }
+        if self.frozen.is_some_and(|f| !(f.factor >= 1.0 && f.factor.is_finite())) {
+            return bad("the frozen-value factor must be a number of at least 1");
         }
         Ok(())
     }
@@ -219,6 +247,10 @@ pub struct DefaultModel {
     /// models without that check. 0 for a channel constant in training (never checked).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub level_sd: Vec<f64>,
+    /// Per raw channel: the most consecutive frames of one repeated value that are still normal
+    /// (step 8, [`DefaultConfig::frozen`]); empty in models without the check.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub frozen_limit: Vec<u32>,
 }
 
 /// Quantile used for the in-sample normalisers (they only put statistics on one scale; the
@@ -273,6 +305,16 @@ impl DefaultModel {
             Some(_) => (0..channels).map(|j| sample_sd(&column(j))).collect(),
             None => Vec::new(),
         };
+        let frozen_limit = match config.frozen {
+            Some(rule) => longest_runs(data, channels)
+                .into_iter()
+                .map(|run| {
+                    let limit = (rule.factor * f64::from(run)).ceil() + f64::from(rule.margin);
+                    limit.min(f64::from(u32::MAX)) as u32
+                })
+                .collect(),
+            None => Vec::new(),
+        };
         Ok(DefaultModel {
             config,
             channels,
@@ -282,6 +324,7 @@ impl DefaultModel {
             level,
             sensor_limit,
             level_sd,
+            frozen_limit,
         })
     }
 
@@ -349,6 +392,13 @@ impl DefaultModel {
         if self.level_sd.iter().any(|s| !(*s >= 0.0 && s.is_finite())) {
             return bad("level deviations must be finite and not negative".into());
         }
+        let frozen_limits = if self.config.frozen.is_some() { m } else { 0 };
+        if self.frozen_limit.len() != frozen_limits || self.frozen_limit.contains(&0) {
+            let given = self.frozen_limit.len();
+            return bad(format!(
+                "frozen-value limits: {given} given, {frozen_limits} expected, each at least 1 frame"
+            ));
+        }
         let normalisers = core.normalisers.iter().flat_map(|(t, s)| [*t, *s]);
         let positive = core.eigenvalues.iter().chain(&core.channel_sd).copied().chain(normalisers);
         let positive: Vec<f64> = positive
@@ -389,6 +439,13 @@ impl DefaultModel {
                 *c = c.max(self.level_deviation(frame, None) * scale);
             }
         }
+        if !self.frozen_limit.is_empty() {
+            let runs = runs(data, self.channels);
+            let rows = runs.chunks_exact(self.channels).skip(self.warm_up());
+            for (c, run) in combined.iter_mut().zip(rows) {
+                *c = c.max(self.frozen_value(run, None));
+            }
+        }
         std::iter::repeat_n(None, self.warm_up().min(data.len() / self.channels.max(1)))
             .chain(combined.into_iter().map(Some))
             .collect()
@@ -415,6 +472,20 @@ impl DefaultModel {
         let term = |j: usize| match (self.differenced[j], self.level_sd.get(j)) {
             (true, Some(&sd)) if sd > 0.0 => ((frame[j] - self.level[j]) / sd).abs(),
             _ => 0.0,
+        };
+        match channel {
+            Some(j) => term(j),
+            None => (0..self.channels).map(term).fold(0.0, f64::max),
+        }
+    }
+
+    /// Channel `j`'s run of one repeated value (or the longest over the channels, `None`) over
+    /// its frozen limit, in units of the combined statistic: above the combined limit exactly
+    /// when the run is longer than the channel's limit. 0 without the check.
+    fn frozen_value(&self, runs: &[u32], channel: Option<usize>) -> f64 {
+        let term = |j: usize| match self.frozen_limit.get(j) {
+            Some(&limit) => f64::from(runs[j]) / f64::from(limit) * self.limit,
+            None => 0.0,
         };
         match channel {
             Some(j) => term(j),
@@ -674,6 +745,29 @@ fn drift_flags(data: &[f64], channels: usize, folds: usize, ratio: f64) -> Vec<b
                 .collect();
             sd > 0.0 && sample_sd(&means) > ratio * sd
         })
+        .collect()
+}
+
+/// Per row and raw channel, how many consecutive rows up to this one hold this exact value
+/// (1 where it changed), row-major like the data.
+fn runs(data: &[f64], channels: usize) -> Vec<u32> {
+    let mut out = Vec::with_capacity(data.len());
+    for (i, row) in data.chunks_exact(channels).enumerate() {
+        for (j, x) in row.iter().enumerate() {
+            let repeated = i > 0 && data[(i - 1) * channels + j] == *x;
+            let run =
+                if repeated { u32::saturating_add(out[(i - 1) * channels + j], 1) } else { 1 };
+            out.push(run);
+        }
+    }
+    out
+}
+
+/// Per raw channel, the longest run of one value repeated in consecutive rows.
+fn longest_runs(data: &[f64], channels: usize) -> Vec<u32> {
+    let runs = runs(data, channels);
+    (0..channels)
+        .map(|j| runs.iter().skip(j).step_by(channels).copied().max().unwrap_or(1))
         .collect()
 }
 

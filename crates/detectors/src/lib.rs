@@ -24,7 +24,7 @@ mod error;
 pub mod limits;
 pub mod multivariate;
 
-pub use ensemble::{DefaultConfig, DefaultModel, DefaultScorer};
+pub use ensemble::{DefaultConfig, DefaultModel, DefaultScorer, FrozenRule};
 pub use error::FitError;
 pub use multivariate::{
     BatchStatistics, ComponentRule, InvalidModel, LimitMethod, Limits, PcaConfig, PcaModel,

@@ -6,8 +6,8 @@
 //! limit (the store, the API and the CSV columns are contracts). The combined statistic is the
 //! maximum of normalised branches, so it splits into two maxima without loss:
 //! - the **T² slot** is the largest of the smoothed T² branches (one per λ), the per-channel
-//!   EWMA branch, the per-sensor check and the gross-level check of differenced channels —
-//!   statistics of the process *moving* (along its
+//!   EWMA branch, the per-sensor check, the gross-level check of differenced channels and the
+//!   frozen-value check — statistics of the process *moving* (along its
 //!   normal correlation directions, one channel's level shifting, or one channel far out);
 //! - the **SPE slot** is the largest of the smoothed SPE branches — normal correlation *broken*.
 //!
@@ -27,7 +27,8 @@
 //! - the per-channel EWMA branch: `|EWMA_j| / sd_j` over the branch's normaliser, which *is*
 //!   channel `j`'s term (the branch is the maximum of these), so the largest equals the slot;
 //!   likewise the per-sensor check: `|z_j|` in units of the combined statistic, and the level
-//!   check: each differenced channel's `|x_j − level_j| / sd_j` in the same units.
+//!   check: each differenced channel's `|x_j − level_j| / sd_j` in the same units, and the
+//!   frozen-value check: each channel's run of one repeated value over its limit.
 //!
 //! Taking the dominant branch's contributions rather than summing all branches keeps the units
 //! of the number that raised the alarm: an engineer reading "ch10 contributes 3.1" can compare
@@ -54,6 +55,8 @@ enum Branch {
     Sensor,
     /// The gross-level check of differenced channels.
     Level,
+    /// The frozen-value check.
+    Frozen,
 }
 
 /// Scores raw frames of a [`DefaultModel`] one at a time into a [`Score`] (T² slot, SPE slot,
@@ -92,6 +95,8 @@ pub struct DefaultScorer {
     spe_rbc_state: Vec<f64>,
     /// EWMA of each standardised channel.
     channel_state: Vec<f64>,
+    /// Per raw channel: consecutive frames holding its current value (0 before the first).
+    runs: Vec<u32>,
 }
 
 impl DefaultScorer {
@@ -127,6 +132,7 @@ impl DefaultScorer {
             t2_rbc_state: vec![0.0; lambdas * m],
             spe_rbc_state: vec![0.0; lambdas * m],
             channel_state: vec![0.0; m],
+            runs: vec![0; m],
         }
     }
 
@@ -153,6 +159,7 @@ impl DefaultScorer {
         {
             return;
         }
+        self.count_runs(frame);
         if self.needs_previous && !self.has_previous {
             self.previous.copy_from_slice(frame);
             self.has_previous = true;
@@ -175,6 +182,10 @@ impl DefaultScorer {
             if level_value > t2_value {
                 (t2_value, t2_branch) = (level_value, Branch::Level);
             }
+        }
+        let frozen_value = self.model.frozen_value(&self.runs, None);
+        if frozen_value > t2_value {
+            (t2_value, t2_branch) = (frozen_value, Branch::Frozen);
         }
         let (mut spe_value, mut spe_branch) = (f64::NEG_INFINITY, Branch::Smoothed(0));
         for (i, &(nt, ns)) in core.normalisers.iter().enumerate().take(lambdas.len()) {
@@ -209,6 +220,11 @@ impl DefaultScorer {
                     *c = self.model.level_deviation(frame, Some(j)) * self.level_scale;
                 }
             }
+            Branch::Frozen => {
+                for (j, c) in t2_slot.contributions.iter_mut().enumerate() {
+                    *c = self.model.frozen_value(&self.runs, Some(j));
+                }
+            }
         }
         if let Branch::Smoothed(i) = spe_branch {
             let state = &self.spe_rbc_state[i * m..(i + 1) * m];
@@ -225,6 +241,14 @@ impl DefaultScorer {
         spe_slot.limit = self.model.limit;
         out.ready = true;
         out.alarm = t2_slot.exceeds() || spe_slot.exceeds();
+    }
+
+    /// Counts, per channel, the frames that have held its current value (the arithmetic of
+    /// `ensemble::runs`); `self.previous` is still the previous frame here.
+    fn count_runs(&mut self, frame: &[f64]) {
+        for ((run, x), previous) in self.runs.iter_mut().zip(frame).zip(&self.previous) {
+            *run = if *run > 0 && x == previous { run.saturating_add(1) } else { 1 };
+        }
     }
 
     /// Model inputs (differenced where flagged) and their standardised values, into `self.z`;
@@ -443,6 +467,43 @@ mod tests {
         assert!(back < 10, "{back} of 90 rows alarm after the plateau");
     }
 
+    /// A sensor that freezes at a normal value leaves every statistic inside its limits; the
+    /// frozen-value check alarms once the value has repeated longer than training allows,
+    /// names the channel, and scores the same in batch and streaming.
+    #[test]
+    fn a_channel_that_stops_changing_alarms_once_it_repeats_longer_than_training_allows() {
+        let model = DefaultModel::fit(&plant(400, 27), 4, DefaultConfig::default()).unwrap();
+        let channel = 2;
+        // A continuous channel never repeats a value in training: its limit is 2 × 1 + 8.
+        assert_eq!(model.frozen_limit[channel], 10);
+        let (from, held) = (200, 10);
+        let mut test = plant(400, 28);
+        let value = test[from * 4 + channel];
+        for row in test.chunks_exact_mut(4).skip(from) {
+            row[channel] = value;
+        }
+        let scores = stream(&model, &test);
+        // The 10th frame holding the value is still within the limit, the 11th is not.
+        let frozen = |s: &Score| s.statistics[0].contributions[channel] / model.limit;
+        assert!((frozen(&scores[from + held - 1]) - 1.0).abs() < 1e-12);
+        assert!(scores[from + held..].iter().all(|s| s.alarm), "every later frame alarms");
+        let named =
+            scores[from + held..].iter().all(|s| s.top_contributors(1)[0].channel == channel);
+        assert!(named, "the frozen channel leads every alarm");
+        let batch = model.score_batch(&test);
+        for (row, (b, s)) in batch.iter().zip(&scores).enumerate() {
+            let Some(b) = b else { continue };
+            let combined = DefaultScorer::combined(s);
+            assert!((b - combined).abs() <= 1e-9 * b.abs().max(1.0), "row {row}: {b} {combined}");
+        }
+        // Without the check (a model fitted before it) the frozen value mostly passes.
+        let mut without = model.clone();
+        (without.config.frozen, without.frozen_limit) = (None, Vec::new());
+        assert_eq!(without.check(), Ok(()));
+        let passed = stream(&without, &test)[from + held..].iter().filter(|s| !s.alarm).count();
+        assert!(passed > 150, "only {passed} of 190 frozen frames pass without the check");
+    }
+
     /// A finite value so large that T² overflows (a historian's `DBL_MAX` "bad value") used to
     /// leave NaN in the raw branch's state (`0 · ∞`) for good: no later frame could alarm. It
     /// now alarms itself, the state stays finite, and a real excursion later still alarms.
@@ -500,5 +561,10 @@ mod tests {
         assert!(model.check().unwrap_err().0.contains("level"));
         model.config.level_sigmas = None;
         assert!(model.check().unwrap_err().0.contains("without their setting"));
+        let mut model = DefaultModel::fit(&plant(400, 17), 4, DefaultConfig::default()).unwrap();
+        model.frozen_limit[1] = 0;
+        assert!(model.check().unwrap_err().0.contains("frozen"));
+        model.frozen_limit.pop();
+        assert!(model.check().unwrap_err().0.contains("frozen"));
     }
 }
