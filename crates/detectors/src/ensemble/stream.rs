@@ -356,6 +356,16 @@ mod tests {
             .collect()
     }
 
+    /// The batch path gives every streamed frame's combined statistic, to 1e-9.
+    fn assert_batch_scores_the_same(model: &DefaultModel, data: &[f64], streamed: &[Score]) {
+        let batch = model.score_batch(data);
+        for (row, (b, s)) in batch.iter().zip(streamed).enumerate() {
+            let Some(b) = b else { continue };
+            let combined = DefaultScorer::combined(s);
+            assert!((b - combined).abs() <= 1e-9 * b.abs().max(1.0), "row {row}: {b} {combined}");
+        }
+    }
+
     #[test]
     fn batch_equals_streaming() {
         let model = DefaultModel::fit(&plant(400, 11), 4, DefaultConfig::default()).unwrap();
@@ -449,12 +459,7 @@ mod tests {
         let plateau = &scores[220..300];
         assert!(plateau.iter().all(|s| s.alarm), "every row of the plateau alarms");
         assert!(plateau.iter().all(|s| s.top_contributors(1)[0].channel == channel));
-        let batch = model.score_batch(&test);
-        for (row, (b, s)) in batch.iter().zip(&scores).enumerate() {
-            let Some(b) = b else { continue };
-            let combined = DefaultScorer::combined(s);
-            assert!((b - combined).abs() <= 1e-9 * b.abs().max(1.0), "row {row}: {b} {combined}");
-        }
+        assert_batch_scores_the_same(&model, &test, &scores);
         // Without the check (a model fitted before it) the plateau mostly passes: the check is
         // what keeps it alarming.
         let mut without = model.clone();
@@ -490,12 +495,7 @@ mod tests {
         let named =
             scores[from + held..].iter().all(|s| s.top_contributors(1)[0].channel == channel);
         assert!(named, "the frozen channel leads every alarm");
-        let batch = model.score_batch(&test);
-        for (row, (b, s)) in batch.iter().zip(&scores).enumerate() {
-            let Some(b) = b else { continue };
-            let combined = DefaultScorer::combined(s);
-            assert!((b - combined).abs() <= 1e-9 * b.abs().max(1.0), "row {row}: {b} {combined}");
-        }
+        assert_batch_scores_the_same(&model, &test, &scores);
         // Without the check (a model fitted before it) the frozen value mostly passes.
         let mut without = model.clone();
         (without.config.frozen, without.frozen_limit) = (None, Vec::new());
