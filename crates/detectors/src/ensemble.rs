@@ -449,7 +449,8 @@ impl DefaultModel {
             }
         }
         std::iter::repeat_n(None, self.warm_up().min(data.len() / self.channels.max(1)))
-            .chain(combined.into_iter().map(Some))
+            // Finite however far out, as the streaming scorer reports it.
+            .chain(combined.into_iter().map(|c| Some(bounded(c))))
             .collect()
     }
 

@@ -525,8 +525,10 @@ mod tests {
         }
         let alarmed = scores[310..].iter().filter(|s| s.alarm).count();
         assert!(alarmed > 80, "the later shift alarms on {alarmed} of 90 rows");
-        // The batch path agrees.
+        // The batch path agrees, the overflowing frame included (it read ∞ there).
         let batch = model.score_batch(&test);
+        assert!(batch.iter().flatten().all(|b| b.is_finite()));
+        assert_eq!(batch[10], Some(DefaultScorer::combined(&scores[10])));
         assert!(batch[310..].iter().flatten().filter(|b| **b > model.limit).count() > 80);
     }
 
