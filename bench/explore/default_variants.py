@@ -22,7 +22,7 @@ import numpy as np
 
 EXCLUDED = {3, 9, 15, 21}  # not in fdr17 / the median delay (PROTOCOL.md)
 BASE = dict(variance=0.75, lambdas=(1.0, 0.05), channel_lambda=0.1, drift_ratio=0.5, folds=5,
-            confidence=0.98, clip=2.0, sensor_quantile=1.0, level_sigmas=30.0, frozen=(2.0, 8))
+            confidence=0.98, clip=2.0, sensor_quantile=1.0, level_sigmas=30.0, frozen=(2.0, 8, 0.05))
 ROUND6 = dict(level_sigmas=None, frozen=None)  # the default before round 7 (rows of rounds 3-6)
 
 
@@ -200,8 +200,9 @@ class Model:
         self.level_mu, self.level_sd = x.mean(0), x.std(0, ddof=1)
         self.level_checked = self.differenced & (self.level_sd > 0)
         if c.get("frozen"):  # round 7: a value repeated far longer than any run in training
-            factor, margin = c["frozen"]
-            self.frozen_limit = np.ceil(factor * longest_runs(x)) + margin
+            factor, margin, share = c["frozen"]
+            longest = longest_runs(x)  # held by design (setpoints, modes) beyond `share`: unchecked
+            self.frozen_limit = np.where(longest > share * len(x), np.inf, np.ceil(factor * longest) + margin)
 
     def score(self, x):
         out = np.full(len(x), np.nan)
@@ -333,7 +334,7 @@ VARIANTS = [("default", {})] + [(name, dict(ROUND6, **change)) for name, change 
     ("level check at 20 sd", dict(level_sigmas=20.0)),
     ("level check at 40 sd", dict(level_sigmas=40.0)),
     ("no frozen-value check", dict(frozen=None)),
-    ("frozen beyond 3 x longest training run + 10", dict(frozen=(3.0, 10))),
+    ("frozen beyond 3 x longest training run + 10", dict(frozen=(3.0, 10, 0.05))),
 ]
 
 

@@ -63,11 +63,16 @@
 //!    its value is a normal one, only it no longer moves. Each raw channel therefore also alarms
 //!    once it repeats one exact value in more consecutive frames than
 //!    [`FrozenRule::factor`] × its longest such run in training + [`FrozenRule::margin`]. A
-//!    continuous sensor never repeats a value (longest run 1: alarms after 11 frames); a
-//!    sampled-and-held analyser repeats for its sampling period, and a quantised one for a while,
-//!    and their limits grow with what training showed (TEP IDV 21, the stream-4 valve fixed at
-//!    its steady-state position, goes from 62 % to 99 % detected; nothing on SKAB or TEP's
-//!    normal runs comes near). Scaled onto the combined limit like steps 6 and 7.
+//!    continuous sensor never repeats a value (longest run 1: alarms at its 11th identical
+//!    frame); a sampled-and-held analyser repeats for its sampling period, and a quantised one
+//!    for a while, and their limits grow with what training showed (TEP IDV 21, the stream-4
+//!    valve fixed at its steady-state position, goes from 62 % to 99 % detected; nothing on SKAB
+//!    or TEP's normal runs comes near). A channel that held one value for more than
+//!    [`FrozenRule::max_share`] of the training rows is a setpoint, a mode or a status, held by
+//!    design: it is not checked. Only measured values count: a value the live path carried
+//!    forward ([`DefaultScorer::score_measured`]) neither extends nor ends a run, so a channel
+//!    sent less often than the others, or only when it changes, never reads as frozen. Scaled
+//!    onto the combined limit like steps 6 and 7.
 //!
 //! Everything — drift flags, scaling, loadings, normalisers, the limit — comes from the training
 //! rows. No IO, no clock.
@@ -124,6 +129,9 @@ pub struct FrozenRule {
     pub factor: f64,
     /// Frames added to it.
     pub margin: u32,
+    /// A channel whose longest training run is more than this share of the training rows is a
+    /// setpoint, mode or status held by design, and is not checked.
+    pub max_share: f64,
 }
 
 impl Default for DefaultConfig {
@@ -138,7 +146,7 @@ impl Default for DefaultConfig {
             clip: Some(2.0),
             sensor_quantile: Some(1.0),
             level_sigmas: Some(30.0),
-            frozen: Some(FrozenRule { factor: 2.0, margin: 8 }),
+            frozen: Some(FrozenRule { factor: 2.0, margin: 8, max_share: 0.05 }),
         }
     }
 }
@@ -172,6 +180,9 @@ impl DefaultConfig {
         }
         if self.frozen.is_some_and(|f| !(f.factor >= 1.0 && f.factor.is_finite())) {
             return bad("the frozen-value factor must be a number of at least 1");
+        }
+        if self.frozen.is_some_and(|f| !(f.max_share > 0.0 && f.max_share <= 1.0)) {
+            return bad("the frozen-value share must be in (0, 1]");
         }
         Ok(())
     }
@@ -250,7 +261,8 @@ pub struct DefaultModel {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub level_sd: Vec<f64>,
     /// Per raw channel: the most consecutive frames of one repeated value that are still normal
-    /// (step 8, [`DefaultConfig::frozen`]); empty in models without the check.
+    /// (step 8, [`DefaultConfig::frozen`]), 0 for a channel not checked (held by design in
+    /// training); empty in models without the check.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub frozen_limit: Vec<u32>,
 }
@@ -311,8 +323,11 @@ impl DefaultModel {
             Some(rule) => longest_runs(data, channels)
                 .into_iter()
                 .map(|run| {
+                    if f64::from(run) > rule.max_share * rows as f64 {
+                        return 0; // held by design: not checked
+                    }
                     let limit = (rule.factor * f64::from(run)).ceil() + f64::from(rule.margin);
-                    limit.min(f64::from(u32::MAX)) as u32
+                    limit.clamp(1.0, f64::from(u32::MAX)) as u32
                 })
                 .collect(),
             None => Vec::new(),
@@ -395,11 +410,9 @@ impl DefaultModel {
             return bad("level deviations must be finite and not negative".into());
         }
         let frozen_limits = if self.config.frozen.is_some() { m } else { 0 };
-        if self.frozen_limit.len() != frozen_limits || self.frozen_limit.contains(&0) {
+        if self.frozen_limit.len() != frozen_limits {
             let given = self.frozen_limit.len();
-            return bad(format!(
-                "frozen-value limits: {given} given, {frozen_limits} expected, each at least 1 frame"
-            ));
+            return bad(format!("frozen-value limits: {given} given, {frozen_limits} expected"));
         }
         let normalisers = core.normalisers.iter().flat_map(|(t, s)| [*t, *s]);
         let positive = core.eigenvalues.iter().chain(&core.channel_sd).copied().chain(normalisers);
@@ -487,8 +500,8 @@ impl DefaultModel {
     /// when the run is longer than the channel's limit. 0 without the check.
     fn frozen_value(&self, runs: &[u32], channel: Option<usize>) -> f64 {
         let term = |j: usize| match self.frozen_limit.get(j) {
-            Some(&limit) => f64::from(runs[j]) / f64::from(limit) * self.limit,
-            None => 0.0,
+            Some(&limit) if limit > 0 => f64::from(runs[j]) / f64::from(limit) * self.limit,
+            _ => 0.0,
         };
         match channel {
             Some(j) => term(j),

@@ -15,6 +15,10 @@ pub struct Frame {
     /// How many of `values` were imputed rather than measured. A score computed on a frame with
     /// `imputed > 0` must say so.
     pub imputed: u32,
+    /// Per channel: whether its value was measured in this sample (`false`: imputed). A value
+    /// carried forward repeats the last one, which a detector must not read as the sensor
+    /// repeating itself (the `default` detector's frozen-value check).
+    pub measured: Vec<bool>,
 }
 
 /// What [`Framer::accept`] made of an accepted sample.
@@ -164,9 +168,13 @@ impl Framer {
     /// Imputes what is not usable, remembers what is, and advances the ordering.
     fn commit(&mut self, ts: Timestamp, mut values: Vec<f64>, unknown_channels: u32) -> Framed {
         let mut imputed = 0u32;
-        for (value, carried) in values.iter_mut().zip(&mut self.carried) {
+        let mut measured = vec![true; values.len()];
+        for ((value, carried), measured) in
+            values.iter_mut().zip(&mut self.carried).zip(&mut measured)
+        {
             if value.is_nan() {
                 *value = *carried;
+                *measured = false;
                 imputed += 1;
             } else {
                 *carried = *value;
@@ -174,7 +182,7 @@ impl Framer {
         }
         self.seen.fill(false);
         self.last = Some(ts);
-        Framed { frame: Frame { ts, values, imputed }, unknown_channels }
+        Framed { frame: Frame { ts, values, imputed, measured }, unknown_channels }
     }
 }
 
@@ -214,7 +222,8 @@ mod tests {
                 frame: Frame {
                     ts: Timestamp::from_nanos(5),
                     values: vec![1.0, 2.0, 3.0],
-                    imputed: 0
+                    imputed: 0,
+                    measured: vec![true; 3],
                 },
                 unknown_channels: 0
             }
@@ -273,6 +282,7 @@ mod tests {
             .unwrap()
             .frame;
         assert_eq!((frame.values, frame.imputed), (vec![1.0, 7.0, 3.0], 2));
+        assert_eq!(frame.measured, vec![false, true, false], "which values were measured");
         // A bad value is never carried forward: the next gap still imputes the last good one.
         let frame = f.accept(&sample(3, &[("b", 8.0, Good)])).unwrap().frame;
         assert_eq!((frame.values, frame.imputed), (vec![1.0, 8.0, 3.0], 2));

@@ -198,7 +198,8 @@ impl AssetRuntime {
         let Some(active) = &mut self.model else { return Ok(Scored::Unscored) };
         let framed = active.framer.accept(sample)?;
         *unknown = framed.unknown_channels;
-        active.monitor.score(&framed.frame.values, &mut active.score);
+        let frame = &framed.frame;
+        active.monitor.score_measured(&frame.values, &frame.measured, &mut active.score);
         let score = &active.score;
         if let Some(diagnosis) = &mut self.diagnosis {
             diagnosis.push(&framed.frame.values);

@@ -125,8 +125,15 @@ impl Monitor {
         }
     }
 
-    /// Scores the next frame into `out` without allocating.
+    /// Scores the next frame, every value of it measured, into `out` without allocating.
     pub fn score(&mut self, frame: &[f64], out: &mut Score) {
+        self.score_measured(frame, &[], out);
+    }
+
+    /// [`Monitor::score`] for a live frame: `measured[j]` is false where channel `j`'s value was
+    /// imputed (carried forward), which the `default` detector's frozen-value check must not
+    /// count as the sensor repeating itself. Empty: every value measured.
+    pub fn score_measured(&mut self, frame: &[f64], measured: &[bool], out: &mut Score) {
         match &mut self.inner {
             Inner::Pca { window, scorer } => match window.push(frame) {
                 Some(embedded) => scorer.score(embedded, out),
@@ -135,7 +142,7 @@ impl Monitor {
                     out.alarm = false;
                 }
             },
-            Inner::Default(scorer) => scorer.score(frame, out),
+            Inner::Default(scorer) => scorer.score_measured(frame, measured, out),
         }
     }
 
