@@ -95,6 +95,8 @@ pub(crate) struct ActiveModel {
     pub kind: String,
     pub schema: ChannelSchema,
     framer: Framer,
+    /// What the frames stage imputes before a channel has delivered a usable value.
+    fallback: Vec<f64>,
     monitor: Monitor,
     score: Score,
 }
@@ -146,7 +148,8 @@ impl AssetRuntime {
     pub fn install(&mut self, version: u32, file: ModelFile) {
         let model = &file.parameters;
         // Impute with the training mean until a channel has delivered a usable value.
-        let mut framer = Framer::new(file.schema.clone(), model.fallback());
+        let fallback = model.fallback();
+        let mut framer = Framer::new(file.schema.clone(), fallback.clone());
         if let Some(last) = self.last_ts {
             framer.resume_after(last);
         }
@@ -157,9 +160,30 @@ impl AssetRuntime {
             kind: file.kind.clone(),
             schema: file.schema,
             framer,
+            fallback,
             monitor,
             score,
         });
+    }
+
+    /// Runs already-scored samples (oldest first) through the frames stage and the detector
+    /// without emitting anything, so that the detector's memory (its EWMAs, the frozen-value
+    /// check's runs, the values carried forward) is where an uninterrupted run would have left
+    /// it; then frames continue after the newest journaled sample. Without it every restart
+    /// started from a fresh state: an alarm on a persistent shift or a frozen sensor returned
+    /// and was raised again once the memory had rebuilt.
+    pub fn warm<'a>(&mut self, samples: impl IntoIterator<Item = &'a Sample>) {
+        let Some(active) = &mut self.model else { return };
+        active.framer = Framer::new(active.schema.clone(), active.fallback.clone());
+        for sample in samples {
+            if let Ok(framed) = active.framer.accept(sample) {
+                let frame = &framed.frame;
+                active.monitor.score_measured(&frame.values, &frame.measured, &mut active.score);
+            }
+        }
+        if let Some(last) = self.last_ts {
+            active.framer.resume_after(last);
+        }
     }
 
     /// Rewinds the frames stage so that samples after `ts` are taken again: for scoring, at

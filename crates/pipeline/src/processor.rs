@@ -115,6 +115,12 @@ pub(crate) struct State {
 /// Most scores held back while alarm changes wait to be stored.
 const MAX_WAITING_SCORES: usize = 100_000;
 
+/// Scored samples run through an asset's detector again at start, so that its memory (EWMAs,
+/// the frozen-value check's runs) is not reset by a restart. The slowest EWMA (λ = 0.05) keeps
+/// under 1e-20 of what came before this many samples; a frozen-value limit can be longer (a
+/// quantised channel), and such a run then restarts shorter.
+const WARM_UP_SAMPLES: usize = 1_000;
+
 /// An alarm change waiting to be stored, with the audit record made when it happened.
 struct Unsaved {
     update: AlarmUpdate,
@@ -211,6 +217,12 @@ impl State {
                 let file = decode_model(&bytes, &asset.name)
                     .map_err(|message| EngineError::Model { asset: asset.name.clone(), message })?;
                 runtime.install(version.version, file);
+                // The detector's memory as an uninterrupted run would have it: the samples
+                // scored last before the stop, again, emitting nothing.
+                if let Some(scored) = store.latest_scores(&asset.name, 1)?.pop() {
+                    let recent = store.samples_up_to(&asset.name, scored.ts, WARM_UP_SAMPLES)?;
+                    runtime.warm(recent.iter().map(|s| &s.sample));
+                }
             }
             if let Some(path) = &asset.classifier {
                 runtime.diagnosis = Some(load_classifier(&runtime, path)?);
@@ -253,8 +265,8 @@ impl State {
     /// Scores what a crash left journaled but unscored. A sample is acknowledged once it is
     /// journaled and scored just after; a `kill -9` between the two used to leave it unscored
     /// for good (and any alarm it would have raised unraised). The gap is what an asset with a
-    /// model has journaled after its newest score: it is taken again, from a fresh detector
-    /// state as after any restart, before any new input. An asset that has never been scored
+    /// model has journaled after its newest score: it is taken again, from the detector state
+    /// the warm-up at start left ([`WARM_UP_SAMPLES`]), before any new input. An asset that has never been scored
     /// (no model until now) starts at the end of its journal as before.
     fn score_unscored(&mut self) -> Result<(), EngineError> {
         /// Samples read and scored at a time.

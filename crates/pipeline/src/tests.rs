@@ -232,6 +232,67 @@ async fn a_channel_sent_less_often_does_not_read_as_frozen() {
     engine.shutdown().await;
 }
 
+/// A restart used to start every detector from a fresh state: an alarm on a sensor that stays
+/// frozen (or a shift the EWMAs hold) returned at the restart and was raised again once the
+/// memory had rebuilt. The recently scored samples now warm the detector first, so the alarm
+/// stays active across the restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alarm_on_a_frozen_sensor_stays_active_across_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let plant = plant();
+    let file = faultline_train::fit_default_model(&plant.normal_run(2_000, 1), Default::default())
+        .unwrap();
+    let model = dir.path().join("default.flm");
+    file.save(&model).unwrap();
+    let text = format!(
+        "data_dir = \"{}\"\n[[assets]]\nname = \"line\"\nmodel = \"{}\"\n",
+        dir.path().join("data").display(),
+        model.display()
+    );
+    let config = Config::parse(&text, Path::new("test.toml")).unwrap();
+    let mut run = plant.normal_run(260, 6);
+    let fault = Fault { kind: FaultKind::Stuck, channels: vec![3], onset: 100 };
+    inject(&mut run, &fault, 6);
+    let all = samples(&run, "line", 0);
+    let wait_scored = |engine: &Engine, n: usize| {
+        let reader = engine.reader().unwrap();
+        async move {
+            wait_for("scores", || {
+                (reader.latest_scores("line", 1000).ok()?.len() >= n).then_some(())
+            })
+            .await
+        }
+    };
+
+    let engine = Engine::start(config.clone()).await.unwrap();
+    assert_eq!(engine.ingest_samples(all[..200].to_vec()).await.unwrap().accepted, 200);
+    wait_scored(&engine, 200 - file.parameters.warm_up()).await;
+    let reader = engine.reader().unwrap();
+    let alarm = reader.open_alarms().unwrap().into_iter().next().expect("the frozen ch4 alarms");
+    assert_eq!(alarm.contributors[0].channel, "ch4", "{alarm:?}");
+    engine.shutdown().await;
+
+    let engine = Engine::start(config).await.unwrap();
+    assert_eq!(engine.ingest_samples(all[200..].to_vec()).await.unwrap().accepted, 60);
+    wait_scored(&engine, 260 - file.parameters.warm_up()).await;
+    let reader = engine.reader().unwrap();
+    let target = format!("alarm/{}", alarm.id);
+    let changes: Vec<String> = reader
+        .events(usize::MAX, None)
+        .unwrap()
+        .into_iter()
+        .filter(|(_, e)| e.target == target && e.action != "alarm.update")
+        .map(|(_, e)| e.action)
+        .collect();
+    assert_eq!(changes, ["alarm.raise"], "the alarm neither returned nor was raised again");
+    let open = reader.open_alarms().unwrap();
+    assert!(
+        open.iter().any(|a| a.id == alarm.id && a.state.as_str() == "unacked_active"),
+        "{open:?}"
+    );
+    engine.shutdown().await;
+}
+
 /// A sample from outside stamped far ahead of the clock would make every real sample of its
 /// asset `out_of_order` until the clock caught up (across restarts, since the journal keeps
 /// it): it is rejected as `future`, counted, and the asset goes on. faultline's own stamps (a
