@@ -121,6 +121,18 @@ const MAX_WAITING_SCORES: usize = 100_000;
 /// quantised channel), and such a run then restarts shorter.
 const WARM_UP_SAMPLES: usize = 1_000;
 
+/// Warms `runtime`'s freshly installed detector with its newest [`WARM_UP_SAMPLES`] journaled
+/// samples stamped at or before `to` (see `AssetRuntime::warm`).
+fn warm_from_journal(
+    store: &Store,
+    runtime: &mut AssetRuntime,
+    to: Timestamp,
+) -> Result<(), faultline_store::StoreError> {
+    let recent = store.samples_up_to(&runtime.name, to, WARM_UP_SAMPLES)?;
+    runtime.warm(recent.iter().map(|s| &s.sample));
+    Ok(())
+}
+
 /// An alarm change waiting to be stored, with the audit record made when it happened.
 struct Unsaved {
     update: AlarmUpdate,
@@ -220,8 +232,7 @@ impl State {
                 // The detector's memory as an uninterrupted run would have it: the samples
                 // scored last before the stop, again, emitting nothing.
                 if let Some(scored) = store.latest_scores(&asset.name, 1)?.pop() {
-                    let recent = store.samples_up_to(&asset.name, scored.ts, WARM_UP_SAMPLES)?;
-                    runtime.warm(recent.iter().map(|s| &s.sample));
+                    warm_from_journal(&store, &mut runtime, scored.ts)?;
                 }
             }
             if let Some(path) = &asset.classifier {
@@ -1007,6 +1018,14 @@ impl State {
             .ok_or_else(|| CommandError::Store("activated model not readable".into()))?;
         let file = decode_model(&bytes, "registry").map_err(CommandError::Invalid)?;
         self.assets[index].install(version, file);
+        // The new model takes over with the memory it would have had of the recent samples
+        // (all scored: the processor handles a command between batches), so an alarm that
+        // the old model held does not return merely because the detector was swapped.
+        if let Some(last) = self.assets[index].last_ts
+            && let Err(error) = warm_from_journal(&self.store, &mut self.assets[index], last)
+        {
+            eprintln!("faultline: {asset}: model {version} starts unwarmed: {error}");
+        }
         Ok(CommandOutcome::Model(faultline_store::ModelVersion {
             active: true,
             activation: signature,

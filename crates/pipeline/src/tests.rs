@@ -9,7 +9,7 @@ use faultline_testkit::{Fault, FaultKind, Plant, PlantConfig, inject};
 use faultline_train::{Method, fit_classifier_model, fit_model};
 use faultline_types::{ChannelValue, Quality, Recording, Sample, Timestamp};
 
-use crate::{Config, Engine};
+use crate::{Command, Config, Engine};
 
 fn plant() -> Plant {
     Plant::new(PlantConfig { channels: 6, factors: 2, ..PlantConfig::default() })
@@ -232,10 +232,10 @@ async fn a_channel_sent_less_often_does_not_read_as_frozen() {
     engine.shutdown().await;
 }
 
-/// A restart used to start every detector from a fresh state: an alarm on a sensor that stays
-/// frozen (or a shift the EWMAs hold) returned at the restart and was raised again once the
-/// memory had rebuilt. The recently scored samples now warm the detector first, so the alarm
-/// stays active across the restart.
+/// A restart, or activating a model version, used to start the detector from a fresh state:
+/// an alarm on a sensor that stays frozen (or a shift the EWMAs hold) returned and was raised
+/// again once the memory had rebuilt. The recently scored samples now warm the detector first,
+/// so the alarm stays active across both.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_alarm_on_a_frozen_sensor_stays_active_across_a_restart() {
     let dir = tempfile::tempdir().unwrap();
@@ -250,7 +250,7 @@ async fn an_alarm_on_a_frozen_sensor_stays_active_across_a_restart() {
         model.display()
     );
     let config = Config::parse(&text, Path::new("test.toml")).unwrap();
-    let mut run = plant.normal_run(260, 6);
+    let mut run = plant.normal_run(320, 6);
     let fault = Fault { kind: FaultKind::Stuck, channels: vec![3], onset: 100 };
     inject(&mut run, &fault, 6);
     let all = samples(&run, "line", 0);
@@ -273,8 +273,23 @@ async fn an_alarm_on_a_frozen_sensor_stays_active_across_a_restart() {
     engine.shutdown().await;
 
     let engine = Engine::start(config).await.unwrap();
-    assert_eq!(engine.ingest_samples(all[200..].to_vec()).await.unwrap().accepted, 60);
+    assert_eq!(engine.ingest_samples(all[200..260].to_vec()).await.unwrap().accepted, 60);
     wait_scored(&engine, 260 - file.parameters.warm_up()).await;
+    // The same model again, as a new version, activated mid-fault.
+    let bytes = std::fs::read(&model).unwrap();
+    let (actor, comment) = ("lena".to_string(), "same model, new version".to_string());
+    let asset = "line".to_string();
+    let upload = Command::UploadModel {
+        asset: asset.clone(),
+        bytes,
+        actor: actor.clone(),
+        comment: comment.clone(),
+    };
+    engine.command(upload).await.unwrap();
+    let activate = Command::ActivateModel { asset, version: 2, actor, comment, signature: None };
+    engine.command(activate).await.unwrap();
+    assert_eq!(engine.ingest_samples(all[260..].to_vec()).await.unwrap().accepted, 60);
+    wait_scored(&engine, 320 - file.parameters.warm_up()).await;
     let reader = engine.reader().unwrap();
     let target = format!("alarm/{}", alarm.id);
     let changes: Vec<String> = reader
