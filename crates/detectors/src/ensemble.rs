@@ -130,8 +130,16 @@ pub struct FrozenRule {
     /// Frames added to it.
     pub margin: u32,
     /// A channel whose longest training run is more than this share of the training rows is a
-    /// setpoint, mode or status held by design, and is not checked.
+    /// setpoint, mode or status held by design, and is not checked. Models fitted before the
+    /// share existed load with 1 (every channel was checked).
+    #[serde(default = "FrozenRule::every_channel")]
     pub max_share: f64,
+}
+
+impl FrozenRule {
+    fn every_channel() -> f64 {
+        1.0
+    }
 }
 
 impl Default for DefaultConfig {

@@ -97,6 +97,8 @@ pub(crate) struct ActiveModel {
     framer: Framer,
     /// What the frames stage imputes before a channel has delivered a usable value.
     fallback: Vec<f64>,
+    /// See [`AssetRuntime::memory`].
+    memory: usize,
     monitor: Monitor,
     score: Score,
 }
@@ -149,6 +151,7 @@ impl AssetRuntime {
         let model = &file.parameters;
         // Impute with the training mean until a channel has delivered a usable value.
         let fallback = model.fallback();
+        let memory = model.longest_frozen_limit().saturating_mul(2);
         let mut framer = Framer::new(file.schema.clone(), fallback.clone());
         if let Some(last) = self.last_ts {
             framer.resume_after(last);
@@ -161,6 +164,7 @@ impl AssetRuntime {
             schema: file.schema,
             framer,
             fallback,
+            memory,
             monitor,
             score,
         });
@@ -179,11 +183,20 @@ impl AssetRuntime {
             if let Ok(framed) = active.framer.accept(sample) {
                 let frame = &framed.frame;
                 active.monitor.score_measured(&frame.values, &frame.measured, &mut active.score);
+                if let Some(diagnosis) = &mut self.diagnosis {
+                    diagnosis.push(&frame.values);
+                }
             }
         }
         if let Some(last) = self.last_ts {
             active.framer.resume_after(last);
         }
+    }
+
+    /// Frames of the past the active detector's state can depend on beyond its EWMAs: twice its
+    /// longest frozen-value limit (0 without a model or without the check).
+    pub fn memory(&self) -> usize {
+        self.model.as_ref().map_or(0, |active| active.memory)
     }
 
     /// Rewinds the frames stage so that samples after `ts` are taken again: for scoring, at

@@ -115,11 +115,15 @@ pub(crate) struct State {
 /// Most scores held back while alarm changes wait to be stored.
 const MAX_WAITING_SCORES: usize = 100_000;
 
-/// Scored samples run through an asset's detector again at start, so that its memory (EWMAs,
-/// the frozen-value check's runs) is not reset by a restart. The slowest EWMA (λ = 0.05) keeps
-/// under 1e-20 of what came before this many samples; a frozen-value limit can be longer (a
-/// quantised channel), and such a run then restarts shorter.
+/// Scored samples run through an asset's detector again at start (and on activation), so that
+/// its memory (EWMAs, the frozen-value check's runs) is not reset: at least this many — the
+/// slowest EWMA (λ = 0.05) keeps under 1e-20 of what came before them — and more where the model
+/// remembers longer ([`AssetRuntime::memory`]: twice its longest frozen-value limit, so that
+/// a run past its limit comes back past it with room for the alarm's deadband).
 const WARM_UP_SAMPLES: usize = 1_000;
+
+/// The most samples one warm-up reads, whatever a model's memory.
+const MAX_WARM_UP_SAMPLES: usize = 200_000;
 
 /// Warms `runtime`'s freshly installed detector with its newest [`WARM_UP_SAMPLES`] journaled
 /// samples stamped at or before `to` (see `AssetRuntime::warm`).
@@ -128,7 +132,8 @@ fn warm_from_journal(
     runtime: &mut AssetRuntime,
     to: Timestamp,
 ) -> Result<(), faultline_store::StoreError> {
-    let recent = store.samples_up_to(&runtime.name, to, WARM_UP_SAMPLES)?;
+    let count = runtime.memory().clamp(WARM_UP_SAMPLES, MAX_WARM_UP_SAMPLES);
+    let recent = store.samples_up_to(&runtime.name, to, count)?;
     runtime.warm(recent.iter().map(|s| &s.sample));
     Ok(())
 }
@@ -229,14 +234,16 @@ impl State {
                 let file = decode_model(&bytes, &asset.name)
                     .map_err(|message| EngineError::Model { asset: asset.name.clone(), message })?;
                 runtime.install(version.version, file);
-                // The detector's memory as an uninterrupted run would have it: the samples
-                // scored last before the stop, again, emitting nothing.
-                if let Some(scored) = store.latest_scores(&asset.name, 1)?.pop() {
-                    warm_from_journal(&store, &mut runtime, scored.ts)?;
-                }
             }
             if let Some(path) = &asset.classifier {
                 runtime.diagnosis = Some(load_classifier(&runtime, path)?);
+            }
+            // The detector's (and classifier's) memory as an uninterrupted run would have it:
+            // the samples scored last before the stop, again, emitting nothing.
+            if let Some(scored) = store.latest_scores(&asset.name, 1)?.pop()
+                && let Err(error) = warm_from_journal(&store, &mut runtime, scored.ts)
+            {
+                eprintln!("faultline: {}: the detector starts unwarmed: {error}", asset.name);
             }
             assets.push(runtime);
         }

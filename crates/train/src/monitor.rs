@@ -71,6 +71,18 @@ impl MonitorModel {
         }
     }
 
+    /// The longest run of one repeated value a `default` model's frozen-value check still
+    /// counts as normal, in frames (0 for PCA and for models without the check): how far back
+    /// a restarted detector must be warmed for its runs to come back where they were.
+    pub fn longest_frozen_limit(&self) -> usize {
+        match self {
+            MonitorModel::Pca(_) => 0,
+            MonitorModel::Default(model) => {
+                model.frozen_limit.iter().max().map_or(0, |l| *l as usize)
+            }
+        }
+    }
+
     /// The PCA model, when it is one.
     pub fn as_pca(&self) -> Option<&PcaModel> {
         match self {
@@ -209,6 +221,21 @@ mod tests {
                 assert!((DefaultScorer::combined(&score) - expected).abs() < 1e-9);
             }
         }
+    }
+
+    /// A `default` model fitted before the frozen-value share existed (its rule without
+    /// `max_share`) still loads, with every channel checked as it was fitted.
+    #[test]
+    fn a_default_model_without_the_frozen_share_loads_as_fitted() {
+        let default = fit_default_model(&recording(), TrainingSummary::default()).unwrap();
+        let mut value = serde_json::to_value(&default.parameters).unwrap();
+        let rule = value["config"]["frozen"].as_object_mut().unwrap();
+        assert!(rule.remove("max_share").is_some());
+        let parsed: MonitorModel = serde_json::from_value(value).unwrap();
+        parsed.check().unwrap();
+        let MonitorModel::Default(model) = parsed else { panic!("a default model") };
+        assert_eq!(model.config.frozen.unwrap().max_share, 1.0);
+        assert_eq!(model.frozen_limit, default.parameters.frozen_limit);
     }
 
     /// A file whose channel list does not match its model (a faulty writer, or built by hand)
