@@ -55,6 +55,22 @@ fn write_model(dir: &Path, plant: &Plant) -> std::path::PathBuf {
     path
 }
 
+/// A configuration with one asset, `line`, scored by the `default` model `file` (written to
+/// `dir`, whose path comes back too), its data directory in `dir`.
+fn default_line_config(
+    dir: &Path,
+    file: &faultline_train::DefaultModelFile,
+) -> (Config, std::path::PathBuf) {
+    let model = dir.join("default.flm");
+    file.save(&model).unwrap();
+    let text = format!(
+        "data_dir = \"{}\"\n[[assets]]\nname = \"line\"\nmodel = \"{}\"\n",
+        dir.join("data").display(),
+        model.display()
+    );
+    (Config::parse(&text, Path::new("test.toml")).unwrap(), model)
+}
+
 /// A configuration with one asset, `line`, scored by a PCA model of `plant` (written to `dir`),
 /// its data directory in `dir`.
 fn line_config(dir: &Path, plant: &Plant) -> String {
@@ -160,15 +176,8 @@ async fn a_default_model_raises_an_alarm_naming_the_shifted_channel() {
     let plant = plant();
     let normal = plant.normal_run(2_000, 1);
     let file = faultline_train::fit_default_model(&normal, TrainingSummary::default()).unwrap();
-    let model = dir.path().join("default.flm");
-    file.save(&model).unwrap();
-    let text = format!(
-        "data_dir = \"{}\"\n[[assets]]\nname = \"line\"\nmodel = \"{}\"\n",
-        dir.path().join("data").display(),
-        model.display()
-    );
-    let engine =
-        Engine::start(Config::parse(&text, Path::new("test.toml")).unwrap()).await.unwrap();
+    let (config, _) = default_line_config(dir.path(), &file);
+    let engine = Engine::start(config).await.unwrap();
     let mut batch = samples(&plant.normal_run(200, 3), "line", 0);
     batch.extend(samples(&faulty(&plant, 100, 4), "line", 200_000_000));
     let report = engine.ingest_samples(batch).await.unwrap();
@@ -202,15 +211,8 @@ async fn a_channel_sent_less_often_does_not_read_as_frozen() {
     let file = faultline_train::fit_default_model(&plant.normal_run(2_000, 1), Default::default())
         .unwrap();
     assert_eq!(file.parameters.frozen_limit[1], 10, "{:?}", file.parameters.frozen_limit);
-    let model = dir.path().join("default.flm");
-    file.save(&model).unwrap();
-    let text = format!(
-        "data_dir = \"{}\"\n[[assets]]\nname = \"line\"\nmodel = \"{}\"\n",
-        dir.path().join("data").display(),
-        model.display()
-    );
-    let engine =
-        Engine::start(Config::parse(&text, Path::new("test.toml")).unwrap()).await.unwrap();
+    let (config, _) = default_line_config(dir.path(), &file);
+    let engine = Engine::start(config).await.unwrap();
     let mut batch = samples(&plant.normal_run(400, 5), "line", 0);
     for (i, sample) in batch.iter_mut().enumerate() {
         if i % 20 != 0 {
@@ -258,14 +260,7 @@ async fn frozen_alarm_survives_a_restart_and_an_activation(limit: Option<u32>) {
         file.parameters.frozen_limit[3] = limit;
     }
     let stop = 200 + limit.unwrap_or(0) as usize;
-    let model = dir.path().join("default.flm");
-    file.save(&model).unwrap();
-    let text = format!(
-        "data_dir = \"{}\"\n[[assets]]\nname = \"line\"\nmodel = \"{}\"\n",
-        dir.path().join("data").display(),
-        model.display()
-    );
-    let config = Config::parse(&text, Path::new("test.toml")).unwrap();
+    let (config, model) = default_line_config(dir.path(), &file);
     let mut run = plant.normal_run(stop + 120, 6);
     let fault = Fault { kind: FaultKind::Stuck, channels: vec![3], onset: 100 };
     inject(&mut run, &fault, 6);
