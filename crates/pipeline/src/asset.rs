@@ -180,6 +180,8 @@ impl AssetRuntime {
         let Some(active) = &mut self.model else { return };
         active.framer = Framer::new(active.schema.clone(), active.fallback.clone());
         for sample in samples {
+            // A sample this model's frames stage refuses (only channels it does not know:
+            // journaled for a later refit) was not scored before either; it warms nothing.
             if let Ok(framed) = active.framer.accept(sample) {
                 let frame = &framed.frame;
                 active.monitor.score_measured(&frame.values, &frame.measured, &mut active.score);
