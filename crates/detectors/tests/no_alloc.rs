@@ -5,17 +5,27 @@
 #![allow(unsafe_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::cell::Cell;
 
 use faultline_detectors::{DefaultConfig, DefaultModel, PcaConfig, PcaModel};
 
 struct Counting;
 
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    /// Allocations made on this thread. Per thread, because the test harness allocates on its
+    /// own threads whenever it likes (printing another test's result): a global count once
+    /// failed a clean CI run with one such allocation.
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn allocations() -> usize {
+    ALLOCATIONS.with(Cell::get)
+}
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
+        // `try_with`: a thread being torn down has no counter left, and is not under test.
+        let _torn_down = ALLOCATIONS.try_with(|count| count.set(count.get() + 1));
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
@@ -26,13 +36,8 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-/// The counter is global: tests that count take this lock so they do not count each other's
-/// allocations (the test harness runs tests on parallel threads).
-static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
 #[test]
 fn streaming_score_allocates_nothing() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let m = 52;
     let data: Vec<f64> =
         (0..600 * m).map(|i| ((i * 7919 % 1009) as f64).sin() + (i % m) as f64).collect();
@@ -40,18 +45,17 @@ fn streaming_score_allocates_nothing() {
     let mut scorer = model.scorer();
     let mut score = scorer.new_score();
     scorer.score(&data[..m], &mut score); // warm any lazy state
-    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    let before = allocations();
     for frame in data.chunks_exact(m) {
         scorer.score(frame, &mut score);
     }
-    let after = ALLOCATIONS.load(Ordering::SeqCst);
+    let after = allocations();
     assert!(score.ready);
     assert_eq!(after - before, 0, "allocations while scoring 600 frames");
 }
 
 #[test]
 fn default_streaming_score_allocates_nothing() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let m = 12;
     // Channel 0 walks (so it is differenced and the scorer keeps the previous frame).
     let data: Vec<f64> = (0..600 * m)
@@ -66,11 +70,11 @@ fn default_streaming_score_allocates_nothing() {
     let mut scorer = model.scorer();
     let mut score = scorer.new_score();
     scorer.score(&data[..m], &mut score);
-    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    let before = allocations();
     for frame in data.chunks_exact(m) {
         scorer.score(frame, &mut score);
     }
-    let after = ALLOCATIONS.load(Ordering::SeqCst);
+    let after = allocations();
     assert!(score.ready);
     assert_eq!(after - before, 0, "allocations while scoring 600 frames");
 }
