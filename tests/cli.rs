@@ -729,7 +729,10 @@ fn fit_without_method_writes_the_default_detector_and_score_alarms_on_a_shift() 
     let train = training_csv(&dir);
     let model = dir.path().join("default.flm");
     let fit = succeeds(["fit", "--input", s(&train), "--model", s(&model), "--time-col", "ts"]);
-    assert_mentions(&fit.stdout, &["(default)", "held-out", "52 channels"]);
+    assert_mentions(
+        &fit.stdout,
+        &["(default)", "between 5 blocks", "ahead of 3 origins", "52 channels"],
+    );
 
     let plant = plant();
     let faulty = 20; // ch21

@@ -1,15 +1,15 @@
 """Variants of the `default` detector, measured on TEP and SKAB under the bench protocols.
 
 A numpy re-implementation of `crates/detectors/src/ensemble.rs` (`DefaultModel`) that the
-third round of issue #3 used to try ideas before porting one to Rust (rounds 3 to 7): it reproduces the Rust
+third round of issue #3 used to try ideas before porting one to Rust (rounds 3 to 8): it reproduces the Rust
 `default` row of `faultline bench tep` and `bench skab` to the last printed digit (row
 `default` below), so a variant's figures here are what the Rust detector would give.
 
     bench/peers/.venv/bin/python bench/explore/default_variants.py [--data ../shared/data]
 
 Prints one line per variant: TEP far_d00te / far_pre / fdr17 / median delay and SKAB F1 / FAR /
-MAR (rates in %), then the SKAB trade-off of the default when only its limit is scaled, and the
-same with TEP for round 4's faster variant. Takes under a minute. Everything is fitted on
+MAR (rates in %), then the SKAB trade-off of the default (and of the round-7 default) when only
+its limit is scaled, and the same with TEP for round 4's faster variant. Takes about two minutes. Everything is fitted on
 training rows only (TEP `d00.dat`, SKAB the 400-row prefix of each file), as in the Rust
 benches. Not part of the product or of CI.
 """
@@ -22,8 +22,10 @@ import numpy as np
 
 EXCLUDED = {3, 9, 15, 21}  # not in fdr17 / the median delay (PROTOCOL.md)
 BASE = dict(variance=0.75, lambdas=(1.0, 0.05), channel_lambda=0.1, drift_ratio=0.5, folds=5,
-            confidence=0.98, clip=2.0, sensor_quantile=1.0, level_sigmas=30.0, frozen=(2.0, 8, 0.05))
-ROUND6 = dict(level_sigmas=None, frozen=None)  # the default before round 7 (rows of rounds 3-6)
+            confidence=0.98, clip=2.0, sensor_quantile=1.0, level_sigmas=30.0, frozen=(2.0, 8, 0.05),
+            forward=(0.6, 0.7, 0.8))
+ROUND7 = dict(forward=None)  # the default before round 8 (rows of round 7)
+ROUND6 = dict(ROUND7, level_sigmas=None, frozen=None)  # the default before round 7 (rows of rounds 3-6)
 
 
 # --- the detector -------------------------------------------------------------------------------
@@ -175,7 +177,10 @@ class Model:
             for k, v in core.branches(rows, c.get("per_channel")).items():
                 held.setdefault(k, []).append(v[-len(b):])
         held = {k: np.concatenate(v) for k, v in held.items()}
+        ahead = self.ahead(y, c) if c.get("forward") else None
         sensor = held.pop("sensor")
+        if ahead is not None:  # round 8: the per-sensor limit sees the rows ahead too
+            sensor = np.concatenate([sensor, ahead.pop("sensor")])
         self.scale = {k: 1.0 for k in held}
         if c.get("per_branch"):
             self.scale = {k: max(np.quantile(v, c["branch_quantile"]), 1e-12) for k, v in held.items()}
@@ -192,6 +197,12 @@ class Model:
             cuts = np.cumsum([len(b) for b in blocks(len(y), c["folds"])])[:-1]
             q = np.array([np.quantile(p, c["confidence"]) for p in np.split(combined, cuts)])
             self.limit = q.mean() + c["spread_k"] * q.std(ddof=1)
+        if ahead is not None:  # round 8: the limit is at least the quantile on the rows ahead
+            forward = np.max([ahead[k] / self.scale[k] for k in ahead], 0)
+            if c.get("forward_union"):  # one quantile over both sets of held-out rows
+                self.limit = np.quantile(np.concatenate([combined, forward]), c["confidence"])
+            else:
+                self.limit = max(self.limit, np.quantile(forward, c.get("forward_conf", c["confidence"])))
         q = c.get("sensor_quantile")
         self.sensor_limit = np.quantile(sensor, q) * c.get("sensor_factor", 1.0) if q else None
         self.core = Core(y, c)
@@ -203,6 +214,18 @@ class Model:
             factor, margin, share = c["frozen"]
             longest = longest_runs(x)  # held by design (setpoints, modes) beyond `share`: unchecked
             self.frozen_limit = np.where(longest > share * len(x), np.inf, np.ceil(factor * longest) + margin)
+
+    @staticmethod
+    def ahead(y, c):
+        """Round 8: each branch on the rows after each forward origin (a share of the rows, rounded
+        half up as the Rust code does), scored by a model fitted on the rows before it."""
+        n, held = len(y), {}
+        for share in c["forward"]:
+            cut = int(np.floor(share * n + 0.5))
+            start = cut + int(np.floor(c.get("forward_skip", 0) * n + 0.5))  # rows left out after it
+            for k, v in Core(y[:cut], c).branches(y[start:]).items():
+                held.setdefault(k, []).append(v)
+        return {k: np.concatenate(v) for k, v in held.items()}
 
     def score(self, x):
         out = np.full(len(x), np.nan)
@@ -269,6 +292,7 @@ def tep_row(tep, c, limit_factor=1.0):
     median = np.median([d for d in delays.values() if d is not None])
     pre = rate(np.concatenate([t[:160] for t in tracks]))
     delays["fdr21"] = np.mean([rate(t[160:]) for t in tracks])
+    delays["idv5"] = rate(tracks[4][160:])
     return rate(model.alarms(normal, limit_factor)), pre, fdr17, median, delays
 
 
@@ -330,11 +354,28 @@ EARLIER = [
 ]
 
 VARIANTS = [("default", {})] + [(name, dict(ROUND6, **change)) for name, change in EARLIER] + [
+] + [(name, dict(ROUND7, **change)) for name, change in [
     # round 7: the gross-level check of differenced channels at other bounds
+    ("round-7 default (no forward calibration)", {}),
     ("level check at 20 sd", dict(level_sigmas=20.0)),
     ("level check at 40 sd", dict(level_sigmas=40.0)),
     ("no frozen-value check", dict(frozen=None)),
     ("frozen beyond 3 x longest training run + 10", dict(frozen=(3.0, 10, 0.05))),
+]] + [
+    # round 8: the limit also from the rows ahead of forecast origins (other origins, rules)
+    ("ahead of 0.6 only", dict(forward=(0.6,))),
+    ("ahead of 0.8 only", dict(forward=(0.8,))),
+    ("ahead of 0.6 and 0.8", dict(forward=(0.6, 0.8))),
+    ("ahead of 0.6, 0.7, 0.8, 0.9", dict(forward=(0.6, 0.7, 0.8, 0.9))),
+    ("ahead of 0.5 .. 0.9", dict(forward=(0.5, 0.6, 0.7, 0.8, 0.9))),
+    ("one quantile over blocks and rows ahead", dict(forward_union=1)),
+    ("rows ahead at q 0.985", dict(forward_conf=0.985)),
+    ("rows ahead, 10 % left out after the origin", dict(forward_skip=0.1)),
+    ("with per-channel lambda 0.15", dict(channel_lambda=0.15)),
+    ("with per-channel lambda 0.2", dict(channel_lambda=0.2)),
+    ("with per-channel lambda 0.2, q 0.985 ahead", dict(channel_lambda=0.2, forward_conf=0.985)),
+    ("with per-channel lambda 0.2, 10 % left out", dict(channel_lambda=0.2, forward_skip=0.1)),
+    ("with per-channel lambda 0.25", dict(channel_lambda=0.25)),
 ]
 
 
@@ -372,11 +413,18 @@ def main():
         print(f"{name:42s} {far:9.2f} {pre:7.2f} {fdr17:6.2f} {delay:5.1f} | "
               f"{f1:5.3f} {skab_far:6.2f} {mar:6.2f}", flush=True)
         fdr21 = delays.pop("fdr21")
+        idv5 = delays.pop("idv5")
+        if name.startswith("with per-channel"):
+            print(f"{'':42s} IDV 5 detected {idv5:.2f} %", flush=True)
         if name == "default" or "frozen" in name:
             print(f"{'':42s} fdr21 {fdr21:.2f}; delays per fault: {delays}", flush=True)
     print("\nSKAB, default with only its limit scaled (the trade-off the limit alone offers):")
-    for factor in [1.0, 1.1, 1.2, 1.35, 1.5, 2.0]:
+    for factor in [1.0, 1.05, 1.1, 1.15, 1.2, 1.35, 1.5, 2.0]:
         f1, skab_far, mar = skab_counts(skab, BASE, factor)
+        print(f"  limit x {factor:<4}  F1 {f1:.3f}  FAR {skab_far:6.2f}  MAR {mar:6.2f}", flush=True)
+    print("\nThe same for the round-7 default (no forward calibration):")
+    for factor in [1.0, 1.1, 1.2, 1.3, 1.35]:
+        f1, skab_far, mar = skab_counts(skab, dict(BASE, **ROUND7), factor)
         print(f"  limit x {factor:<4}  F1 {f1:.3f}  FAR {skab_far:6.2f}  MAR {mar:6.2f}", flush=True)
     print("\nThe same for round 4's faster variant (per-channel 0.2, T2/SPE 1, 0.05, 0.2), with TEP:")
     fast = dict(BASE, **ROUND6, **FAST)
@@ -387,7 +435,7 @@ def main():
               f"{pre:5.2f} {fdr17:6.2f} {delay:4.1f}", flush=True)
     print("\nRound 7: SKAB, default with an off-delay (alarm held N rows) and its limit scaled:")
     for rows, factor in [(5, 1.2), (10, 1.2), (20, 1.35), (40, 1.5), (40, 1.6)]:
-        f1, skab_far, mar = skab_held(skab, BASE, factor, rows)
+        f1, skab_far, mar = skab_held(skab, dict(BASE, **ROUND7), factor, rows)
         print(f"  hold {rows:3d}  limit x {factor:<4}  F1 {f1:.3f}  FAR {skab_far:6.2f}  MAR {mar:6.2f}",
               flush=True)
 

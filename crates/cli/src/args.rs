@@ -201,7 +201,8 @@ pub enum MethodArg {
     /// Dynamic PCA: PCA on each sample together with its `--lags` predecessors.
     Dpca,
     /// The default detector: PCA T²/SPE with EWMA, per-channel EWMA, drift-aware inputs and one
-    /// limit calibrated on held-out time blocks of the training data (docs/detection.md).
+    /// limit calibrated on training rows each fold model had not seen: time blocks between the
+    /// others, and the rows after a forecast origin (docs/detection.md).
     Default,
     /// Supervised fault classifier: one `--labels` value per `--input` run (0 = normal).
     Classify,

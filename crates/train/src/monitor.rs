@@ -238,6 +238,25 @@ mod tests {
         assert_eq!(model.frozen_limit, default.parameters.frozen_limit);
     }
 
+    /// A `default` model fitted before the forward calibration (no `forward_origins`, no
+    /// `calibration`) loads and keeps the limit it was fitted with; one with only half of the
+    /// pair is refused.
+    #[test]
+    fn a_default_model_without_the_forward_calibration_loads_as_fitted() {
+        let default = fit_default_model(&recording(), TrainingSummary::default()).unwrap();
+        let mut value = serde_json::to_value(&default.parameters).unwrap();
+        assert!(value["config"].as_object_mut().unwrap().remove("forward_origins").is_some());
+        let half: MonitorModel = serde_json::from_value(value.clone()).unwrap();
+        let error = half.check().unwrap_err().to_string();
+        assert!(error.contains("forward origins must come together"), "{error}");
+        assert!(value.as_object_mut().unwrap().remove("calibration").is_some());
+        let parsed: MonitorModel = serde_json::from_value(value).unwrap();
+        parsed.check().unwrap();
+        let MonitorModel::Default(model) = parsed else { panic!("a default model") };
+        assert_eq!(model.limit, default.parameters.limit);
+        assert_eq!(model.calibration, None);
+    }
+
     /// A file whose channel list does not match its model (a faulty writer, or built by hand)
     /// passed the checksum and `check()`: the live engine's frames stage then refused it with
     /// a panic. It is refused when loaded, with the reason (found by review).

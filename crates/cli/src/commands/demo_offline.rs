@@ -29,7 +29,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     println!("Learned normal operation from {TRAINING_ROWS} samples with two detectors:");
     println!(
         "  default  what `faultline fit` uses: PCA ({} components) with smoothed T²/SPE, \
-         per-channel EWMAs and per-sensor checks, one limit {:.2} from held-out blocks;",
+         per-channel EWMAs and per-sensor checks, one limit {:.2} from held-out rows;",
         default.core.eigenvalues.len(),
         default.limit
     );

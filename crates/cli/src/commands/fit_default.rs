@@ -68,10 +68,20 @@ pub fn run(args: &FitArgs) -> anyhow::Result<()> {
             if drifting.is_empty() { "none".into() } else { drifting.join(", ") }
         );
         println!("components {}", model.core.eigenvalues.len());
-        println!(
-            "limit      {:.3} (held-out {}-block calibration)",
-            model.limit, model.config.folds
-        );
+        match model.calibration {
+            Some(c) => println!(
+                "limit      {:.3} (held-out: between {} blocks {:.3}, ahead of {} origins {:.3})",
+                model.limit,
+                model.config.folds,
+                c.between_blocks,
+                model.config.forward_origins.as_ref().map_or(0, Vec::len),
+                c.ahead
+            ),
+            None => println!(
+                "limit      {:.3} (held-out {}-block calibration)",
+                model.limit, model.config.folds
+            ),
+        }
         println!("alarms     {:.2} % of training rows", artifact.training.training_alarm_rate);
         return Ok(());
     }
