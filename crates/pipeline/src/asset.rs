@@ -23,7 +23,9 @@ const CLASSIFY_EVERY: u32 = 10;
 /// A fault classifier and its recent frames.
 pub(crate) struct Diagnosis {
     classifier: FaultClassifier,
-    /// The classifier's channel order, as positions in the model's schema.
+    /// The classifier's channels, in its order.
+    classes: ChannelSchema,
+    /// The classifier's channel order, as positions in the active model's schema.
     mapping: Vec<usize>,
     window: VecDeque<Vec<f64>>,
     since_verdict: u32,
@@ -37,14 +39,34 @@ impl Diagnosis {
         classes: &ChannelSchema,
         schema: &ChannelSchema,
     ) -> Result<Self, String> {
-        let mapping = classes.mapping_from(schema).map_err(|e| format!("classifier: {e}"))?;
+        let mapping = Self::mapping(classes, schema)?;
         Ok(Diagnosis {
             classifier,
+            classes: classes.clone(),
             mapping,
             window: VecDeque::with_capacity(CLASSIFIER_WINDOW),
             since_verdict: CLASSIFY_EVERY,
             verdict: None,
         })
+    }
+
+    fn mapping(classes: &ChannelSchema, schema: &ChannelSchema) -> Result<Vec<usize>, String> {
+        classes.mapping_from(schema).map_err(|e| format!("the fault classifier: {e}"))
+    }
+
+    /// Whether every channel of the classifier is in `schema` (a model it can follow).
+    pub fn check(&self, schema: &ChannelSchema) -> Result<(), String> {
+        Self::mapping(&self.classes, schema).map(|_| ())
+    }
+
+    /// Follows a new model's channel order. Its recent frames were in the old order, so they
+    /// are dropped (a warm-up refills them) together with the verdict they gave.
+    fn follow(&mut self, schema: &ChannelSchema) -> Result<(), String> {
+        self.mapping = Self::mapping(&self.classes, schema)?;
+        self.window.clear();
+        self.since_verdict = CLASSIFY_EVERY;
+        self.verdict = None;
+        Ok(())
     }
 
     fn push(&mut self, frame: &[f64]) {
@@ -126,9 +148,13 @@ impl AssetRuntime {
     }
 
     /// Checks that a model fits this asset: every model channel must be configured (when
-    /// channels are configured at all).
+    /// channels are configured at all), and the asset's fault classifier, when it has one, must
+    /// find all its channels in the model's.
     pub fn check_model(&self, file: &ModelFile) -> Result<(), String> {
         file.parameters.check().map_err(|e| e.to_string())?;
+        if let Some(diagnosis) = &self.diagnosis {
+            diagnosis.check(&file.schema).map_err(|e| format!("asset `{}`: {e}", self.name))?;
+        }
         if self.channels.is_empty() {
             return Ok(());
         }
@@ -142,7 +168,10 @@ impl AssetRuntime {
     }
 
     /// Makes `file` the scoring model (PCA, dynamic PCA or `default`). Frames continue after
-    /// the newest journaled sample.
+    /// the newest journaled sample. The fault classifier follows the new model's channel order
+    /// (a model that lacks one of its channels is refused before it gets here, by
+    /// [`AssetRuntime::check_model`]; should one arrive anyway, classification stops with a
+    /// line saying why rather than read the wrong channels).
     ///
     /// A `default` model's score carries its combined statistic split into the T² and SPE
     /// slots, both against its one limit (see `DefaultScorer`), so records, severity and alarm
@@ -158,6 +187,13 @@ impl AssetRuntime {
         }
         let monitor = Monitor::for_model(model);
         let score = monitor.new_score();
+        if let Some(diagnosis) = &mut self.diagnosis
+            && let Err(error) = diagnosis.follow(&file.schema)
+        {
+            eprintln!("faultline: {}: fault classification stops: {error}", self.name);
+            self.diagnosis = None;
+            self.suspect = None;
+        }
         self.model = Some(ActiveModel {
             version,
             kind: file.kind.clone(),

@@ -1011,6 +1011,15 @@ impl State {
         let target = models.iter().find(|m| m.version == version).cloned().ok_or_else(|| {
             CommandError::NotFound(format!("model version {version} of `{asset}`"))
         })?;
+        // Checked before it becomes active: a version stored before this asset's channels or
+        // classifier were configured as they are now may not fit them.
+        let (_, bytes) = self
+            .store
+            .model_version(asset, version)
+            .map_err(|e| CommandError::Store(e.to_string()))?
+            .ok_or_else(|| CommandError::Store("the model version is not readable".into()))?;
+        let file = decode_model(&bytes, "registry").map_err(CommandError::Invalid)?;
+        self.assets[index].check_model(&file).map_err(CommandError::Invalid)?;
         let old = models.iter().find(|m| m.active).map(|m| m.version.to_string());
         let mut event =
             audit(actor, "model.activate", asset, old, Some(version.to_string()), Some(comment));
@@ -1018,12 +1027,6 @@ impl State {
         self.store
             .activate_model(asset, version, &event)
             .map_err(|e| CommandError::Store(e.to_string()))?;
-        let (_, bytes) = self
-            .store
-            .active_model(asset)
-            .map_err(|e| CommandError::Store(e.to_string()))?
-            .ok_or_else(|| CommandError::Store("activated model not readable".into()))?;
-        let file = decode_model(&bytes, "registry").map_err(CommandError::Invalid)?;
         self.assets[index].install(version, file);
         // The new model takes over with the memory it would have had of the recent samples
         // (all scored: the processor handles a command between batches), so an alarm that

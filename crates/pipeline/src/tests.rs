@@ -7,7 +7,7 @@ use faultline_detectors::PcaConfig;
 use faultline_store::TrainingSummary;
 use faultline_testkit::{Fault, FaultKind, Plant, PlantConfig, inject};
 use faultline_train::{Method, fit_classifier_model, fit_model};
-use faultline_types::{ChannelValue, Quality, Recording, Sample, Timestamp};
+use faultline_types::{ChannelSchema, ChannelValue, Quality, Recording, Sample, Timestamp};
 
 use crate::{Command, Config, Engine};
 
@@ -16,10 +16,15 @@ fn plant() -> Plant {
 }
 
 fn faulty(plant: &Plant, rows: usize, seed: u64) -> Recording {
+    faulty_on(plant, rows, seed, 2)
+}
+
+/// `rows` of `plant` with channel `channel` (0-based) stepped by 6 from the first row.
+fn faulty_on(plant: &Plant, rows: usize, seed: u64, channel: usize) -> Recording {
     let mut run = plant.normal_run(rows, seed);
     inject(
         &mut run,
-        &Fault { kind: FaultKind::Step { magnitude: 6.0 }, channels: vec![2], onset: 0 },
+        &Fault { kind: FaultKind::Step { magnitude: 6.0 }, channels: vec![channel], onset: 0 },
         seed,
     );
     run
@@ -136,6 +141,101 @@ async fn alarms_carry_the_suspected_fault_class_from_the_classifier() {
     assert_eq!(class.label, "7", "{alarm:?}");
     assert!(class.confidence > 0.5 && class.confidence <= 1.0);
     assert_eq!(alarm.contributors[0].channel, "ch3");
+    engine.shutdown().await;
+}
+
+/// `run` keeping only the channels `keep` says yes to, in reverse order.
+fn reversed(run: &Recording, keep: impl Fn(&str) -> bool) -> Recording {
+    let names: Vec<&str> = run.schema.names().collect();
+    let kept: Vec<usize> = (0..names.len()).rev().filter(|j| keep(names[*j])).collect();
+    let schema = ChannelSchema::from_names(kept.iter().map(|j| names[*j])).unwrap();
+    let values = run.iter_rows().flat_map(|row| kept.iter().map(|j| row[*j])).collect();
+    Recording::new("reversed", schema, None, values).unwrap()
+}
+
+/// A new model version whose channels come in another order: the classifier follows it (it
+/// kept reading the channels at the old positions, so a fault on `ch3` read as the one on
+/// `ch4`). One that lacks a classifier channel is refused at upload and at activation (the
+/// classifier indexed past the end of the new frame and the engine panicked).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_classifier_follows_a_model_with_its_channels_in_another_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let plant = plant();
+    let model = write_model(dir.path(), &plant);
+    let runs = vec![
+        (0, plant.normal_run(2_000, 1)),
+        (7, faulty_on(&plant, 600, 2, 2)),
+        (8, faulty_on(&plant, 600, 5, 3)),
+    ];
+    let classifier = fit_classifier_model(&runs, TrainingSummary::default()).unwrap();
+    let classifier_path = dir.path().join("classifier.flm");
+    classifier.save(&classifier_path).unwrap();
+    let text = format!(
+        "data_dir = \"{}\"\n[[assets]]\nname = \"line\"\nmodel = \"{}\"\nclassifier = \"{}\"\n",
+        dir.path().join("data").display(),
+        model.display(),
+        classifier_path.display()
+    );
+    let config = Config::parse(&text, Path::new("test.toml")).unwrap();
+    let engine = Engine::start(config.clone()).await.unwrap();
+    let normal = plant.normal_run(2_000, 1);
+    let fit = |run: &Recording| {
+        fit_model(run, Method::Pca, PcaConfig::default(), TrainingSummary::default())
+            .unwrap()
+            .to_bytes()
+    };
+    let (actor, comment, asset) = ("lena".to_string(), "reordered".to_string(), "line");
+    let upload = |bytes: Vec<u8>| Command::UploadModel {
+        asset: asset.into(),
+        bytes,
+        actor: actor.clone(),
+        comment: comment.clone(),
+    };
+    let activate = |version: u32| Command::ActivateModel {
+        asset: asset.into(),
+        version,
+        actor: actor.clone(),
+        comment: comment.clone(),
+        signature: None,
+    };
+
+    let short = fit(&reversed(&normal, |name| name != "ch6"));
+    let refused = engine.command(upload(short.clone())).await.unwrap_err().to_string();
+    assert!(refused.contains("the fault classifier") && refused.contains("ch6"), "{refused}");
+    engine.command(upload(fit(&reversed(&normal, |_| true)))).await.unwrap();
+    engine.command(activate(2)).await.unwrap();
+
+    let mut batch = samples(&plant.normal_run(200, 3), asset, 0);
+    batch.extend(samples(&faulty(&plant, 100, 4), asset, 200_000_000));
+    assert_eq!(engine.ingest_samples(batch).await.unwrap().accepted, 300);
+    let reader = engine.reader().unwrap();
+    let alarm = wait_for("an alarm with a fault class", || {
+        let alarms = reader.open_alarms().ok()?;
+        alarms.into_iter().find(|a| a.fault_class.is_some())
+    })
+    .await;
+    let class = alarm.fault_class.clone().unwrap();
+    assert_eq!(class.label, "7", "{alarm:?}");
+    assert!(class.confidence > 0.5, "{alarm:?}");
+    assert_eq!(alarm.contributors[0].channel, "ch3");
+    engine.shutdown().await;
+
+    // A version stored before the classifier was configured, short of one of its channels.
+    let plain = format!(
+        "data_dir = \"{}\"\n[[assets]]\nname = \"line\"\nmodel = \"{}\"\n",
+        dir.path().join("data").display(),
+        model.display()
+    );
+    let engine =
+        Engine::start(Config::parse(&plain, Path::new("test.toml")).unwrap()).await.unwrap();
+    engine.command(upload(short)).await.unwrap();
+    engine.shutdown().await;
+    let engine = Engine::start(config).await.unwrap();
+    let refused = engine.command(activate(3)).await.unwrap_err().to_string();
+    assert!(refused.contains("the fault classifier") && refused.contains("ch6"), "{refused}");
+    let active = engine.reader().unwrap().models(Some(asset)).unwrap();
+    let active: Vec<u32> = active.iter().filter(|m| m.active).map(|m| m.version).collect();
+    assert_eq!(active, vec![1], "the version configured for the asset is active again");
     engine.shutdown().await;
 }
 

@@ -162,21 +162,41 @@ impl Store {
     /// The asset's active model and its bytes, if one is active. The bytes are checked against
     /// their stored SHA-256.
     pub fn active_model(&self, asset: &str) -> Result<Option<(ModelVersion, Vec<u8>)>, StoreError> {
+        let query = format!("{COLUMNS_WITH_BYTES} WHERE asset = ?1 AND active = 1");
+        self.model_with_bytes(&query, params![asset], "read the active model")
+    }
+
+    /// One stored version of the asset's models and its bytes (checked like
+    /// [`Store::active_model`]'s), whether active or not; `None` when there is no such version.
+    pub fn model_version(
+        &self,
+        asset: &str,
+        version: u32,
+    ) -> Result<Option<(ModelVersion, Vec<u8>)>, StoreError> {
+        let query = format!("{COLUMNS_WITH_BYTES} WHERE asset = ?1 AND version = ?2");
+        self.model_with_bytes(&query, params![asset, version], "read a model version")
+    }
+
+    fn model_with_bytes(
+        &self,
+        query: &str,
+        values: impl rusqlite::Params,
+        what: &str,
+    ) -> Result<Option<(ModelVersion, Vec<u8>)>, StoreError> {
         let found = self
             .conn
-            .prepare_cached(&format!("{COLUMNS_WITH_BYTES} WHERE asset = ?1 AND active = 1"))
+            .prepare_cached(query)
             .and_then(|mut s| {
-                s.query_row([asset], |r| Ok((read_version(r)?, r.get::<_, Vec<u8>>(10)?)))
-                    .optional()
+                s.query_row(values, |r| Ok((read_version(r)?, r.get::<_, Vec<u8>>(10)?))).optional()
             })
-            .map_err(sql(&self.path, "read the active model"))?;
+            .map_err(sql(&self.path, what))?;
         let Some((version, bytes)) = found else { return Ok(None) };
         // The artifact has its own checksum too; this one catches a row whose bytes and
         // recorded hash disagree, i.e. damage or an edit inside the database.
         if hex(&Sha256::digest(&bytes)) != version.sha256 {
             return Err(StoreError::Damaged {
                 path: self.path.clone(),
-                record: format!("model {asset} v{}", version.version),
+                record: format!("model {} v{}", version.asset, version.version),
                 reason: "bytes do not match the recorded SHA-256".into(),
             });
         }
@@ -276,6 +296,10 @@ mod tests {
         store.activate_model("a", 3, &event("model.activate")).unwrap();
         let (active, bytes) = store.active_model("a").unwrap().unwrap();
         assert_eq!((active.version, active.active, bytes), (3, true, b"three".to_vec()));
+        let (older, bytes) = store.model_version("a", 2).unwrap().unwrap();
+        assert_eq!((older.version, older.active, bytes), (2, false, b"two".to_vec()));
+        assert_eq!(store.model_version("a", 9).unwrap(), None);
+        assert_eq!(store.model_version("b", 2).unwrap(), None);
         let flags: Vec<bool> = store.models(Some("a")).unwrap().iter().map(|m| m.active).collect();
         assert_eq!(flags, vec![false, false, true]);
         let last = store.events(100, None).unwrap().pop().unwrap().1;
@@ -310,8 +334,10 @@ mod tests {
         store.put_model("a", "pca", b"one", &event("model.upload")).unwrap();
         store.activate_model("a", 1, &event("model.activate")).unwrap();
         raw(dir.path()).execute("UPDATE models SET bytes = x'00'", []).unwrap();
-        let err = store.active_model("a").unwrap_err();
-        assert!(matches!(err, StoreError::Damaged { .. }), "{err}");
-        assert!(err.to_string().contains("model a v1"), "{err}");
+        for err in [store.active_model("a").unwrap_err(), store.model_version("a", 1).unwrap_err()]
+        {
+            assert!(matches!(err, StoreError::Damaged { .. }), "{err}");
+            assert!(err.to_string().contains("model a v1"), "{err}");
+        }
     }
 }
