@@ -30,7 +30,15 @@ type Found = Option<(u64, String)>;
 
 /// The first row of users, API tokens, alarms or settings that its records contradict.
 pub(crate) fn check_rows(tx: &Transaction<'_>, path: &Path) -> Result<Found, StoreError> {
-    for check in [check_users, check_tokens, check_alarms, check_settings] {
+    // The user records are replayed once: user and token rows are both checked against them.
+    let users = user_histories(tx, path)?;
+    if let Some(found) = check_users(tx, path, &users)? {
+        return Ok(Some(found));
+    }
+    if let Some(found) = check_tokens(tx, path, &users)? {
+        return Ok(Some(found));
+    }
+    for check in [check_alarms, check_settings] {
         if let Some(found) = check(tx, path)? {
             return Ok(Some(found));
         }
@@ -144,9 +152,12 @@ fn user_histories(
     Ok(users)
 }
 
-fn check_users(tx: &Transaction<'_>, path: &Path) -> Result<Found, StoreError> {
+fn check_users(
+    tx: &Transaction<'_>,
+    path: &Path,
+    histories: &HashMap<String, UserHistory>,
+) -> Result<Found, StoreError> {
     let err = sql(path, "verify user rows");
-    let histories = user_histories(tx, path)?;
     let mut stmt = tx
         .prepare_cached(
             "SELECT name, role, disabled, event_id, password_hash FROM users ORDER BY name",
@@ -324,9 +335,12 @@ fn parse_token_record(value: &str) -> (Option<(&str, &str)>, Option<&str>) {
     (role_label, digest)
 }
 
-fn check_tokens(tx: &Transaction<'_>, path: &Path) -> Result<Found, StoreError> {
+fn check_tokens(
+    tx: &Transaction<'_>,
+    path: &Path,
+    histories: &HashMap<String, UserHistory>,
+) -> Result<Found, StoreError> {
     let err = sql(path, "verify API token rows");
-    let histories = user_histories(tx, path)?;
     let mut revocations: HashMap<String, u64> = HashMap::new();
     // `token-N` → digest, from the `token.digest` records of tokens created before
     // `token.create` named one.
