@@ -729,10 +729,16 @@ fn fit_without_method_writes_the_default_detector_and_score_alarms_on_a_shift() 
     let train = training_csv(&dir);
     let model = dir.path().join("default.flm");
     let fit = succeeds(["fit", "--input", s(&train), "--model", s(&model), "--time-col", "ts"]);
-    assert_mentions(
-        &fit.stdout,
-        &["(default)", "between 5 blocks", "ahead of 3 origins", "52 channels"],
-    );
+    let parts =
+        ["(default)", "between 5 time blocks", "rows after 60 %, 70 %, 80 %", "52 channels"];
+    assert_mentions(&fit.stdout, &parts);
+    assert!(!fit.stdout.contains("note"), "{}", fit.stdout);
+    // Few rows for the channels: said, with the number that would do.
+    let short = plant().normal_run(300, 1);
+    let short = write_csv(&dir, "short.csv", &short, Layout { time: true, text: None });
+    let thin = dir.path().join("thin.flm");
+    let fit = succeeds(["fit", "--input", s(&short), "--model", s(&thin), "--time-col", "ts"]);
+    assert_mentions(&fit.stdout, &["300 rows for 52 channels", "at least 520 rows"]);
 
     let plant = plant();
     let faulty = 20; // ch21

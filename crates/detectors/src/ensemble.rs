@@ -191,12 +191,12 @@ impl DefaultConfig {
         if !(self.confidence > 0.0 && self.confidence < 1.0) {
             return bad("confidence must be in (0, 1)");
         }
-        if self
-            .forward_origins
-            .as_ref()
-            .is_some_and(|o| o.is_empty() || o.iter().any(|o| !(*o > 0.0 && *o < 1.0)))
-        {
-            return bad("every forward origin must be a share in (0, 1)");
+        if self.forward_origins.as_ref().is_some_and(|o| {
+            o.is_empty() || o.iter().any(|o| !(MIN_ORIGIN..=MAX_ORIGIN).contains(o))
+        }) {
+            // A fold model of fewer rows is itself thin, and its optimism, not the process,
+            // would set the limit; fewer rows ahead say nothing.
+            return bad("every forward origin must be a share in [0.5, 0.95] of the rows");
         }
         if self.clip.is_some_and(|c| !(c > 0.0 && c.is_finite())) {
             return bad("clip must be a positive number");
@@ -300,6 +300,12 @@ pub struct DefaultModel {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub frozen_limit: Vec<u32>,
 }
+
+/// Bounds of a forward origin: its fold model sees at least half the training rows, and at
+/// least 5 % lie ahead of it.
+const MIN_ORIGIN: f64 = 0.5;
+/// See [`MIN_ORIGIN`].
+const MAX_ORIGIN: f64 = 0.95;
 
 /// Quantile used for the in-sample normalisers (they only put statistics on one scale; the
 /// alarm limit is set by the held-out calibration).
@@ -420,7 +426,7 @@ impl DefaultModel {
                 .collect(),
             None => Vec::new(),
         };
-        Ok(DefaultModel {
+        let model = DefaultModel {
             config,
             channels,
             differenced,
@@ -431,7 +437,10 @@ impl DefaultModel {
             sensor_limit,
             level_sd,
             frozen_limit,
-        })
+        };
+        // What a loaded model must pass, a fitted one must pass before anyone saves it.
+        model.check().map_err(|e| FitError::Unusable(e.0))?;
+        Ok(model)
     }
 
     /// A streaming scorer over this model (one frame at a time, with contributions).
@@ -502,9 +511,11 @@ impl DefaultModel {
             return bad("the calibration and its forward origins must come together".into());
         }
         if let Some(c) = self.calibration {
+            // Either may be 0 (a plant held still over the rows it scored); the limit, their
+            // maximum, must still be positive (checked below).
             let both = [c.between_blocks, c.ahead];
-            if !both.iter().all(|v| *v > 0.0 && v.is_finite()) {
-                return bad("held-out quantiles must be positive numbers".into());
+            if !both.iter().all(|v| *v >= 0.0 && v.is_finite()) {
+                return bad("held-out quantiles must be finite and not negative".into());
             }
             if (self.limit - c.between_blocks.max(c.ahead)).abs() > 1e-9 * self.limit {
                 return bad("the limit is not the larger of its held-out quantiles".into());
@@ -1018,6 +1029,25 @@ mod tests {
         assert!(5 * with_ahead <= blocks_only, "{with_ahead} false alarms, {blocks_only} before");
     }
 
+    /// A plant held still (every channel flat) over the rows before the origins: each forward
+    /// model scores its rows ahead as 0. That is a measurement, not a broken model: the fit
+    /// succeeds and loads (a reviewer found `check` refusing it, so `score` refused a model
+    /// `fit` had written). Bad origins are refused at fit (one of 0.04 on 50 rows gave a fold
+    /// of 2 rows and a limit of 2e12).
+    #[test]
+    fn a_plant_held_still_before_the_origins_fits_and_loads() {
+        let mut data = plant(200, 11);
+        let first: Vec<f64> = data[..4].to_vec();
+        for row in data.chunks_exact_mut(4).take(170) {
+            row.copy_from_slice(&first);
+        }
+        let model = DefaultModel::fit(&data, 4, DefaultConfig::default()).unwrap();
+        let calibration = model.calibration.unwrap();
+        assert_eq!(calibration.ahead, 0.0, "{calibration:?}");
+        assert!(model.limit > 0.0 && model.limit == calibration.between_blocks);
+        model.check().unwrap();
+    }
+
     /// Each forward fold is a model fitted on the rows before its origin scoring the rows after
     /// it from a fresh state, and the limit is the larger quantile.
     #[test]
@@ -1059,7 +1089,7 @@ mod tests {
         ));
         let config = DefaultConfig { lambdas: vec![0.0], ..DefaultConfig::default() };
         assert!(matches!(DefaultModel::fit(&plant(400, 1), 4, config), Err(FitError::Config(_))));
-        for origins in [vec![], vec![0.6, 1.0], vec![f64::NAN]] {
+        for origins in [vec![], vec![0.6, 1.0], vec![f64::NAN], vec![0.4], vec![0.99]] {
             let config =
                 DefaultConfig { forward_origins: Some(origins), ..DefaultConfig::default() };
             assert!(matches!(

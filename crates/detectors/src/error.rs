@@ -71,6 +71,10 @@ pub enum FitError {
     /// A configuration value is out of range.
     #[error("{0}")]
     Config(String),
+    /// The fit ran but its result would not pass the checks a loaded model must pass (a
+    /// training set without variation in the rows that set the limit, most likely).
+    #[error("the fitted model is not usable: {0}")]
+    Unusable(String),
     /// The eigen-decomposition did not converge.
     #[error("eigen-decomposition of the training covariance failed to converge")]
     Decomposition,
