@@ -24,7 +24,9 @@ mod error;
 pub mod limits;
 pub mod multivariate;
 
-pub use ensemble::{DefaultConfig, DefaultModel, DefaultScorer, FrozenRule};
+pub use ensemble::{
+    Calibration, DefaultConfig, DefaultModel, DefaultScorer, FrozenRule, MAX_AHEAD_RATIO,
+};
 pub use error::FitError;
 pub use multivariate::{
     BatchStatistics, ComponentRule, InvalidModel, LimitMethod, Limits, PcaConfig, PcaModel,
