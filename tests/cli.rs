@@ -739,6 +739,15 @@ fn fit_without_method_writes_the_default_detector_and_score_alarms_on_a_shift() 
     let thin = dir.path().join("thin.flm");
     let fit = succeeds(["fit", "--input", s(&short), "--model", s(&thin), "--time-col", "ts"]);
     assert_mentions(&fit.stdout, &["300 rows for 52 channels", "at least 520 rows"]);
+    // A channel held still for most of the training rows, then moving: the bound is said.
+    let mut late = plant().normal_run(TRAINING_ROWS, 1);
+    let width = late.channels();
+    for (i, row) in late.values.chunks_exact_mut(width).enumerate().take(700) {
+        row[5] = 1.0 + 1e-4 * (i % 3) as f64;
+    }
+    let late = write_csv(&dir, "late.csv", &late, Layout { time: true, text: None });
+    let fit = succeeds(["fit", "--input", s(&late), "--model", s(&thin), "--time-col", "ts"]);
+    assert_mentions(&fit.stdout, &["the limit took its bound (2 times)", "change regime"]);
 
     let plant = plant();
     let faulty = 20; // ch21

@@ -202,7 +202,8 @@ class Model:
             if c.get("forward_union"):  # one quantile over both sets of held-out rows
                 self.limit = np.quantile(np.concatenate([combined, forward]), c["confidence"])
             else:
-                self.limit = max(self.limit, np.quantile(forward, c.get("forward_conf", c["confidence"])))
+                ahead = np.quantile(forward, c.get("forward_conf", c["confidence"]))
+                self.limit = max(self.limit, min(ahead, 2.0 * self.limit))  # MAX_AHEAD_RATIO
         q = c.get("sensor_quantile")
         self.sensor_limit = np.quantile(sensor, q) * c.get("sensor_factor", 1.0) if q else None
         self.core = Core(y, c)

@@ -7,7 +7,7 @@ use faultline_frames::Framer;
 use faultline_store::ScoreRecord;
 use faultline_train::{ModelFile, Monitor};
 use faultline_types::{
-    ChannelSchema, Contributor, FaultClass, RejectReason, Sample, Score, Timestamp,
+    ChannelSchema, Contributor, FaultClass, RejectReason, Sample, SchemaError, Score, Timestamp,
 };
 
 use crate::config::ChannelConfig;
@@ -51,12 +51,17 @@ impl Diagnosis {
     }
 
     fn mapping(classes: &ChannelSchema, schema: &ChannelSchema) -> Result<Vec<usize>, String> {
-        classes.mapping_from(schema).map_err(|e| format!("the fault classifier: {e}"))
+        classes.mapping_from(schema).map_err(|e| match e {
+            SchemaError::Missing(channel) => {
+                format!("the fault classifier reads channel `{channel}`, which the model lacks")
+            }
+            other => format!("the fault classifier: {other}"),
+        })
     }
 
     /// Whether every channel of the classifier is in `schema` (a model it can follow).
     pub fn check(&self, schema: &ChannelSchema) -> Result<(), String> {
-        Self::mapping(&self.classes, schema).map(|_| ())
+        classifier_fits(&self.classes, schema)
     }
 
     /// Follows a new model's channel order. Its recent frames were in the old order, so they
@@ -95,6 +100,14 @@ impl Diagnosis {
         }
         self.verdict.clone()
     }
+}
+
+/// Whether a classifier of channels `classes` can follow a model of channels `schema`.
+pub(crate) fn classifier_fits(
+    classes: &ChannelSchema,
+    schema: &ChannelSchema,
+) -> Result<(), String> {
+    Diagnosis::mapping(classes, schema).map(|_| ())
 }
 
 /// The scoring state of one asset. Without a model, samples are journaled but not scored.

@@ -11,10 +11,10 @@ use faultline_sources::mqtt::{AckHandle, MqttConfig, MqttSource};
 use faultline_sources::payload::Rejected;
 use faultline_store::{AppendOutcome, DataDirLock, Event, ScoreRecord, Store};
 use faultline_train::{ClassifierFile, ModelFile, check_model_file};
-use faultline_types::{Alarm, AlarmState, RejectReason, Sample, Timestamp};
+use faultline_types::{Alarm, AlarmState, ChannelSchema, RejectReason, Sample, Timestamp};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
-use crate::asset::{AssetRuntime, Diagnosis, Scored, severity};
+use crate::asset::{AssetRuntime, Diagnosis, Scored, classifier_fits, severity};
 use crate::config::{ChannelConfig, Config, SinkConfig};
 use crate::engine::{AssetStatus, EngineError, IngestReport, LiveEvent};
 use crate::{Command, CommandError, CommandOutcome, Engine, Metrics};
@@ -227,16 +227,27 @@ impl State {
                 asset.channels.clone(),
             );
             runtime.last_ts = store.last_sample_ts(&asset.name)?;
+            let model_error =
+                |message: String| EngineError::Model { asset: asset.name.clone(), message };
+            // Read first: a configured model that lacks one of its channels is refused before it
+            // is registered and activated.
+            let classifier = match &asset.classifier {
+                Some(path) => {
+                    Some(ClassifierFile::load(path).map_err(|e| model_error(e.to_string()))?)
+                }
+                None => None,
+            };
             if let Some(path) = &asset.model {
-                register_configured_model(&mut store, &runtime, path)?;
+                let classes = classifier.as_ref().map(|c| &c.schema);
+                register_configured_model(&mut store, &runtime, path, classes)?;
             }
             if let Some((version, bytes)) = store.active_model(&asset.name)? {
                 let file = decode_model(&bytes, &asset.name)
                     .map_err(|message| EngineError::Model { asset: asset.name.clone(), message })?;
                 runtime.install(version.version, file);
             }
-            if let Some(path) = &asset.classifier {
-                runtime.diagnosis = Some(load_classifier(&runtime, path)?);
+            if let Some(file) = classifier {
+                runtime.diagnosis = Some(diagnosis_for(&runtime, file).map_err(model_error)?);
             }
             // The detector's (and classifier's) memory as an uninterrupted run would have it:
             // the samples scored last before the stop, again, emitting nothing.
@@ -359,12 +370,17 @@ fn register_configured_model(
     store: &mut Store,
     asset: &AssetRuntime,
     path: &std::path::Path,
+    classes: Option<&ChannelSchema>,
 ) -> Result<(), EngineError> {
     let model_error = |message: String| EngineError::Model { asset: asset.name.clone(), message };
     let bytes = std::fs::read(path)
         .map_err(|e| model_error(format!("{}: cannot read: {e}", path.display())))?;
     let file = decode_model(&bytes, &path.display().to_string()).map_err(model_error)?;
     asset.check_model(&file).map_err(model_error)?;
+    if let Some(classes) = classes {
+        classifier_fits(classes, &file.schema)
+            .map_err(|e| model_error(format!("{}: {e}", path.display())))?;
+    }
     let digest = sha256_hex(&bytes);
     let known = store.models(Some(&asset.name))?;
     let version = match known.iter().find(|m| m.sha256 == digest) {
@@ -388,17 +404,18 @@ fn sha256_hex(bytes: &[u8]) -> String {
     sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Loads a fault classifier for an asset whose model is installed; its channels must be among
-/// the model's.
-fn load_classifier(asset: &AssetRuntime, path: &std::path::Path) -> Result<Diagnosis, EngineError> {
-    let model_error = |message: String| EngineError::Model { asset: asset.name.clone(), message };
-    let file = ClassifierFile::load(path).map_err(|e| model_error(e.to_string()))?;
-    let schema = asset
-        .model
-        .as_ref()
-        .map(|m| &m.schema)
-        .ok_or_else(|| model_error("a classifier needs a detection model first".into()))?;
-    Diagnosis::new(file.parameters, &file.schema, schema).map_err(model_error)
+/// The fault classifier of an asset whose model is installed; its channels must be among the
+/// active model's (one activated through the API before the classifier was configured may lack
+/// one: the start is refused with the version and the channel, and the way out).
+fn diagnosis_for(asset: &AssetRuntime, file: ClassifierFile) -> Result<Diagnosis, String> {
+    let active = asset.model.as_ref().ok_or("a classifier needs a detection model first")?;
+    Diagnosis::new(file.parameters, &file.schema, &active.schema).map_err(|e| {
+        format!(
+            "active model version {}: {e}; activate a version that has it, or start without \
+             the classifier",
+            active.version
+        )
+    })
 }
 
 fn decode_model(bytes: &[u8], origin: &str) -> Result<ModelFile, String> {
@@ -1019,7 +1036,9 @@ impl State {
             .map_err(|e| CommandError::Store(e.to_string()))?
             .ok_or_else(|| CommandError::Store("the model version is not readable".into()))?;
         let file = decode_model(&bytes, "registry").map_err(CommandError::Invalid)?;
-        self.assets[index].check_model(&file).map_err(CommandError::Invalid)?;
+        self.assets[index]
+            .check_model(&file)
+            .map_err(|e| CommandError::Invalid(format!("model version {version}: {e}")))?;
         let old = models.iter().find(|m| m.active).map(|m| m.version.to_string());
         let mut event =
             audit(actor, "model.activate", asset, old, Some(version.to_string()), Some(comment));

@@ -200,6 +200,7 @@ async fn the_classifier_follows_a_model_with_its_channels_in_another_order() {
     };
 
     let short = fit(&reversed(&normal, |name| name != "ch6"));
+    let short_bytes = short.clone();
     let refused = engine.command(upload(short.clone())).await.unwrap_err().to_string();
     assert!(refused.contains("the fault classifier") && refused.contains("ch6"), "{refused}");
     engine.command(upload(fit(&reversed(&normal, |_| true)))).await.unwrap();
@@ -232,11 +233,28 @@ async fn the_classifier_follows_a_model_with_its_channels_in_another_order() {
     engine.shutdown().await;
     let engine = Engine::start(config).await.unwrap();
     let refused = engine.command(activate(3)).await.unwrap_err().to_string();
-    assert!(refused.contains("the fault classifier") && refused.contains("ch6"), "{refused}");
+    let why = "model version 3: asset `line`: the fault classifier reads channel `ch6`, which the \
+               model lacks";
+    assert!(refused.contains(why), "{refused}");
     let active = engine.reader().unwrap().models(Some(asset)).unwrap();
     let active: Vec<u32> = active.iter().filter(|m| m.active).map(|m| m.version).collect();
     assert_eq!(active, vec![1], "the version configured for the asset is active again");
     engine.shutdown().await;
+
+    // The same file configured as the asset's model beside the classifier: the start is refused
+    // before the file is registered or activated (it was activated, and audited as such, first).
+    let short_path = dir.path().join("short.flm");
+    std::fs::write(&short_path, &short_bytes).unwrap();
+    let both = text.replace(&model.display().to_string(), &short_path.display().to_string());
+    let error = match Engine::start(Config::parse(&both, Path::new("test.toml")).unwrap()).await {
+        Ok(_) => panic!("a configured model short of a classifier channel started"),
+        Err(error) => error.to_string(),
+    };
+    assert!(error.contains("reads channel `ch6`, which the model lacks"), "{error}");
+    let store = faultline_store::Store::open(&dir.path().join("data")).unwrap();
+    let versions = store.models(Some(asset)).unwrap();
+    let active: Vec<u32> = versions.iter().filter(|m| m.active).map(|m| m.version).collect();
+    assert_eq!((versions.len(), active), (3, vec![1]), "{versions:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,6 +1,7 @@
 //! `faultline fit --method default|classify`: the default detector and the fault classifier.
 
 use anyhow::{Context, bail};
+use faultline_detectors::MAX_AHEAD_RATIO;
 use faultline_store::TrainingSummary;
 use faultline_train::{fit_classifier_model, fit_default_model, load_inputs};
 
@@ -100,6 +101,14 @@ pub fn run(args: &FitArgs) -> anyhow::Result<()> {
             ),
         }
         println!("alarms     {:.2} % of training rows", artifact.training.training_alarm_rate);
+        if let Some(c) = model.calibration.filter(|c| c.bounded()) {
+            println!(
+                "note       the rows ahead read {:.0} times the blocks' quantile, so the limit \
+                 took its bound ({MAX_AHEAD_RATIO} times): the training rows change regime (a \
+                 channel held still, then moving?); fit on the rows after the change",
+                c.ahead / c.between_blocks
+            );
+        }
         if recording.rows() < THIN_ROWS_PER_CHANNEL * recording.channels() {
             println!(
                 "note       {} rows for {} channels: the held-out models are thin and the limit \
