@@ -110,21 +110,28 @@ async fn wait_for<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
     }
 }
 
+/// The text of a configuration with one asset, `line`, scored by the model file `model` and
+/// diagnosed by a fault classifier fitted on `runs` (written to `dir`), its data directory in
+/// `dir`.
+fn classified_line_config(dir: &Path, model: &Path, runs: &[(u32, Recording)]) -> String {
+    let classifier = fit_classifier_model(runs, TrainingSummary::default()).unwrap();
+    let classifier_path = dir.join("classifier.flm");
+    classifier.save(&classifier_path).unwrap();
+    format!(
+        "data_dir = \"{}\"\n[[assets]]\nname = \"line\"\nmodel = \"{}\"\nclassifier = \"{}\"\n",
+        dir.join("data").display(),
+        model.display(),
+        classifier_path.display()
+    )
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn alarms_carry_the_suspected_fault_class_from_the_classifier() {
     let dir = tempfile::tempdir().unwrap();
     let plant = plant();
     let model = write_model(dir.path(), &plant);
     let runs = vec![(0, plant.normal_run(2_000, 1)), (7, faulty(&plant, 600, 2))];
-    let classifier = fit_classifier_model(&runs, TrainingSummary::default()).unwrap();
-    let classifier_path = dir.path().join("classifier.flm");
-    classifier.save(&classifier_path).unwrap();
-    let text = format!(
-        "data_dir = \"{}\"\n[[assets]]\nname = \"line\"\nmodel = \"{}\"\nclassifier = \"{}\"\n",
-        dir.path().join("data").display(),
-        model.display(),
-        classifier_path.display()
-    );
+    let text = classified_line_config(dir.path(), &model, &runs);
     let engine =
         Engine::start(Config::parse(&text, Path::new("test.toml")).unwrap()).await.unwrap();
     let mut batch = samples(&plant.normal_run(200, 3), "line", 0);
@@ -167,15 +174,7 @@ async fn the_classifier_follows_a_model_with_its_channels_in_another_order() {
         (7, faulty_on(&plant, 600, 2, 2)),
         (8, faulty_on(&plant, 600, 5, 3)),
     ];
-    let classifier = fit_classifier_model(&runs, TrainingSummary::default()).unwrap();
-    let classifier_path = dir.path().join("classifier.flm");
-    classifier.save(&classifier_path).unwrap();
-    let text = format!(
-        "data_dir = \"{}\"\n[[assets]]\nname = \"line\"\nmodel = \"{}\"\nclassifier = \"{}\"\n",
-        dir.path().join("data").display(),
-        model.display(),
-        classifier_path.display()
-    );
+    let text = classified_line_config(dir.path(), &model, &runs);
     let config = Config::parse(&text, Path::new("test.toml")).unwrap();
     let engine = Engine::start(config.clone()).await.unwrap();
     let normal = plant.normal_run(2_000, 1);
