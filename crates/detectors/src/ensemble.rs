@@ -421,10 +421,14 @@ impl DefaultModel {
             Some(c) => c.limit(),
             None => limits::empirical_quantile(&between.combined, config.confidence),
         };
-        between.deviation.append(&mut ahead.deviation);
         let sensor_limit = config.sensor_quantile.map(|q| {
+            // Over both sets of held-out rows, the rows ahead bounded as for the limit (a
+            // channel still before an origin would read thousands of σ after it).
+            let blocks = limits::empirical_quantile(&between.deviation, q);
+            between.deviation.append(&mut ahead.deviation);
+            let both = limits::empirical_quantile(&between.deviation, q);
             // Floored: a training set of constant channels has no deviation at all.
-            limits::empirical_quantile(&between.deviation, q).max(1e-12)
+            blocks.max(both.min(MAX_AHEAD_RATIO * blocks)).max(1e-12)
         });
         let core = DefaultCore::fit(&inputs, channels, &config)?;
         let column =
@@ -1091,6 +1095,8 @@ mod tests {
         assert!(calibration.bounded(), "{calibration:?}");
         assert!(calibration.ahead > 100.0 * calibration.between_blocks, "{calibration:?}");
         assert_eq!(model.limit, MAX_AHEAD_RATIO * calibration.between_blocks);
+        let sensor = model.sensor_limit.unwrap();
+        assert!(sensor < 20.0, "per-sensor limit {sensor} σ");
         let mut test = held(300, 13, 0);
         for row in test.chunks_exact_mut(4).skip(150) {
             row[0] += 6.0 * 0.9; // channel 0 (AR(1), sd about 0.4): a step of over 6 of its sd
