@@ -178,7 +178,7 @@ class Model:
                 held.setdefault(k, []).append(v[-len(b):])
         held = {k: np.concatenate(v) for k, v in held.items()}
         ahead = self.ahead(y, c) if c.get("forward") else None
-        sensor = held.pop("sensor")
+        sensor = sensor_blocks = held.pop("sensor")
         if ahead is not None:  # round 8: the per-sensor limit sees the rows ahead too
             sensor = np.concatenate([sensor, ahead.pop("sensor")])
         self.scale = {k: 1.0 for k in held}
@@ -206,6 +206,9 @@ class Model:
                 self.limit = max(self.limit, min(ahead, 2.0 * self.limit))  # MAX_AHEAD_RATIO
         q = c.get("sensor_quantile")
         self.sensor_limit = np.quantile(sensor, q) * c.get("sensor_factor", 1.0) if q else None
+        if q and ahead is not None:  # the rows ahead bounded as for the limit (MAX_AHEAD_RATIO)
+            blocks_q = np.quantile(sensor_blocks, q) * c.get("sensor_factor", 1.0)
+            self.sensor_limit = max(blocks_q, min(self.sensor_limit, 2.0 * blocks_q))
         self.core = Core(y, c)
         self.warm_up = int(self.differenced.any())
         # round 7: a differenced channel still alarms far from its raw training level
