@@ -125,6 +125,24 @@ fn classified_line_config(dir: &Path, model: &Path, runs: &[(u32, Recording)]) -
     )
 }
 
+/// Feeds asset `line` 200 normal samples, then 100 with `ch3` stepped, and checks that an alarm
+/// names `ch3` and carries fault class 7 (how the classifiers of these tests label that fault).
+async fn a_fault_on_ch3_is_classified_as_7(engine: &Engine, plant: &Plant) {
+    let mut batch = samples(&plant.normal_run(200, 3), "line", 0);
+    batch.extend(samples(&faulty(plant, 100, 4), "line", 200_000_000));
+    assert_eq!(engine.ingest_samples(batch).await.unwrap().accepted, 300);
+    let reader = engine.reader().unwrap();
+    let alarm = wait_for("an alarm with a fault class", || {
+        let alarms = reader.open_alarms().ok()?;
+        alarms.into_iter().find(|a| a.fault_class.is_some())
+    })
+    .await;
+    let class = alarm.fault_class.clone().unwrap();
+    assert_eq!(class.label, "7", "{alarm:?}");
+    assert!(class.confidence > 0.5 && class.confidence <= 1.0, "{alarm:?}");
+    assert_eq!(alarm.contributors[0].channel, "ch3");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn alarms_carry_the_suspected_fault_class_from_the_classifier() {
     let dir = tempfile::tempdir().unwrap();
@@ -134,20 +152,7 @@ async fn alarms_carry_the_suspected_fault_class_from_the_classifier() {
     let text = classified_line_config(dir.path(), &model, &runs);
     let engine =
         Engine::start(Config::parse(&text, Path::new("test.toml")).unwrap()).await.unwrap();
-    let mut batch = samples(&plant.normal_run(200, 3), "line", 0);
-    batch.extend(samples(&faulty(&plant, 100, 4), "line", 200_000_000));
-    let report = engine.ingest_samples(batch).await.unwrap();
-    assert_eq!(report.accepted, 300);
-    let reader = engine.reader().unwrap();
-    let alarm = wait_for("an alarm", || {
-        let alarms = reader.open_alarms().ok()?;
-        alarms.into_iter().find(|a| a.fault_class.is_some())
-    })
-    .await;
-    let class = alarm.fault_class.clone().unwrap();
-    assert_eq!(class.label, "7", "{alarm:?}");
-    assert!(class.confidence > 0.5 && class.confidence <= 1.0);
-    assert_eq!(alarm.contributors[0].channel, "ch3");
+    a_fault_on_ch3_is_classified_as_7(&engine, &plant).await;
     engine.shutdown().await;
 }
 
@@ -205,19 +210,7 @@ async fn the_classifier_follows_a_model_with_its_channels_in_another_order() {
     engine.command(upload(fit(&reversed(&normal, |_| true)))).await.unwrap();
     engine.command(activate(2)).await.unwrap();
 
-    let mut batch = samples(&plant.normal_run(200, 3), asset, 0);
-    batch.extend(samples(&faulty(&plant, 100, 4), asset, 200_000_000));
-    assert_eq!(engine.ingest_samples(batch).await.unwrap().accepted, 300);
-    let reader = engine.reader().unwrap();
-    let alarm = wait_for("an alarm with a fault class", || {
-        let alarms = reader.open_alarms().ok()?;
-        alarms.into_iter().find(|a| a.fault_class.is_some())
-    })
-    .await;
-    let class = alarm.fault_class.clone().unwrap();
-    assert_eq!(class.label, "7", "{alarm:?}");
-    assert!(class.confidence > 0.5, "{alarm:?}");
-    assert_eq!(alarm.contributors[0].channel, "ch3");
+    a_fault_on_ch3_is_classified_as_7(&engine, &plant).await;
     engine.shutdown().await;
 
     // A version stored before the classifier was configured, short of one of its channels.
