@@ -99,6 +99,16 @@ fn refuse_alarm_writes(dir: &Path) -> rusqlite::Connection {
     db
 }
 
+/// Starts an engine on [`line_config`] and feeds `line` 50 normal samples; the configuration
+/// comes back for a restart.
+async fn started_with_50_normal_samples(dir: &Path, plant: &Plant) -> (Config, Engine) {
+    let config = Config::parse(&line_config(dir, plant), Path::new("test.toml")).unwrap();
+    let engine = Engine::start(config.clone()).await.unwrap();
+    let normal = samples(&plant.normal_run(50, 3), "line", 0);
+    assert_eq!(engine.ingest_samples(normal).await.unwrap().accepted, 50);
+    (config, engine)
+}
+
 async fn wait_for<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
     let started = Instant::now();
     loop {
@@ -559,10 +569,7 @@ async fn samples_the_frames_stage_would_refuse_are_rejected_before_the_journal()
 async fn a_damaged_journal_record_among_scored_samples_does_not_stop_the_start() {
     let dir = tempfile::tempdir().unwrap();
     let plant = plant();
-    let config = Config::parse(&line_config(dir.path(), &plant), Path::new("test.toml")).unwrap();
-    let engine = Engine::start(config.clone()).await.unwrap();
-    let normal = samples(&plant.normal_run(50, 3), "line", 0);
-    assert_eq!(engine.ingest_samples(normal).await.unwrap().accepted, 50);
+    let (config, engine) = started_with_50_normal_samples(dir.path(), &plant).await;
     engine.shutdown().await;
     let db = rusqlite::Connection::open(dir.path().join("data").join("faultline.db")).unwrap();
     let damaged = db
@@ -740,10 +747,7 @@ async fn a_second_engine_on_the_same_data_directory_is_refused() {
 async fn alarm_changes_that_wait_at_a_stop_are_derived_again_at_the_next_start() {
     let dir = tempfile::tempdir().unwrap();
     let plant = plant();
-    let config = Config::parse(&line_config(dir.path(), &plant), Path::new("test.toml")).unwrap();
-    let engine = Engine::start(config.clone()).await.unwrap();
-    let normal = samples(&plant.normal_run(50, 3), "line", 0);
-    assert_eq!(engine.ingest_samples(normal).await.unwrap().accepted, 50);
+    let (config, engine) = started_with_50_normal_samples(dir.path(), &plant).await;
     let db = refuse_alarm_writes(dir.path());
     let fault = samples(&faulty(&plant, 30, 4), "line", 50_000_000);
     assert_eq!(engine.ingest_samples(fault).await.unwrap().accepted, 30);
