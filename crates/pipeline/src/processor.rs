@@ -242,8 +242,7 @@ impl State {
                 register_configured_model(&mut store, &runtime, path, classes)?;
             }
             if let Some((version, bytes)) = store.active_model(&asset.name)? {
-                let file = decode_model(&bytes, &asset.name)
-                    .map_err(|message| EngineError::Model { asset: asset.name.clone(), message })?;
+                let file = decode_model(&bytes, &asset.name).map_err(model_error)?;
                 runtime.install(version.version, file);
             }
             if let Some(file) = classifier {
