@@ -13,7 +13,9 @@ SEMI E5/E30 rather than the peer's habits:
   dispatcher and starts a second dispatcher on the next connection (two threads then race over one
   queue), and it leaves the GEM communication state at COMMUNICATING, so the next select raises
   and the equipment's S1F13 is never sent. We stop the old dispatcher, give the protocol a fresh
-  one and reset the communication state; traces stop when their connection ends.
+  one and reset the communication state; traces stop when their connection ends. secsgem also
+  listens again before any of that has run, so a host reconnecting at once met a half-reset
+  connection (T6 on Select.req in CI); we listen again only once the ended receiver has finished.
 - Context: data values lot (2001), wafer (2002), recipe (2003), step (2004) and collection
   events wafer start (3001) and step change (3002), triggered as the simulated wafer advances.
 
@@ -239,11 +241,31 @@ class Equipment(secsgem.gem.GemEquipmentHandler):
         print("equipment: connection closed; listening again", file=sys.stderr, flush=True)
 
 
+def _disconnected(self, _data) -> None:
+    """secsgem 0.3.0's restart of the server thread, remembering the receiver that just ended.
+
+    secsgem restarts the server thread from inside the ended receiver thread, as the first of the
+    disconnect handlers: before the protocol's and ours have run and before the receiver resets the
+    connection's flags. A host reconnecting in that window met a half-reset connection (its
+    Select.req unanswered, or a Separate.req). The server thread now waits for that receiver.
+    """
+    if self._enabled:
+        self._ended_receiver = threading.current_thread()
+        self._TcpServerConnection__start_server_thread()  # noqa: SLF001
+
+
 def _server_thread(self) -> None:
-    """secsgem 0.3.0's TcpServerConnection server thread, with on_connected before the receiver."""
+    """secsgem 0.3.0's TcpServerConnection server thread, with on_connected before the receiver.
+
+    It listens only once the previous connection's receiver thread has finished (see
+    ``_disconnected``), so a host that reconnects at once is refused and retries, not half served.
+    """
     import select  # noqa: PLC0415
     import socket  # noqa: PLC0415
 
+    ended = getattr(self, "_ended_receiver", None)
+    if ended is not None and ended is not threading.current_thread():
+        ended.join()
     self._server_sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     self._server_sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     self._server_sock.bind((self._settings.address, self._settings.port))
@@ -273,6 +295,7 @@ def _server_thread(self) -> None:
 
 
 secsgem.common.tcp_server_connection.TcpServerConnection._TcpServerConnection__server_thread = _server_thread  # noqa: SLF001
+secsgem.common.tcp_server_connection.TcpServerConnection._disconnected = _disconnected  # noqa: SLF001
 
 
 def main() -> int:
