@@ -23,8 +23,9 @@ import numpy as np
 EXCLUDED = {3, 9, 15, 21}  # not in fdr17 / the median delay (PROTOCOL.md)
 BASE = dict(variance=0.75, lambdas=(1.0, 0.05), channel_lambda=0.1, drift_ratio=0.5, folds=5,
             confidence=0.98, clip=2.0, sensor_quantile=1.0, level_sigmas=30.0, frozen=(2.0, 8, 0.05),
-            forward=(0.6, 0.7, 0.8))
-ROUND7 = dict(forward=None)  # the default before round 8 (rows of round 7)
+            forward=(0.6, 0.7, 0.8), forward_horizon=1.0)
+ROUND8 = dict(forward_horizon=None)  # the default before round 9 (rows of round 8)
+ROUND7 = dict(forward=None, forward_horizon=None)  # the default before round 8 (rows of round 7)
 ROUND6 = dict(ROUND7, level_sigmas=None, frozen=None)  # the default before round 7 (rows of rounds 3-6)
 
 
@@ -203,12 +204,29 @@ class Model:
                 self.limit = np.quantile(np.concatenate([combined, forward]), c["confidence"])
             else:
                 ahead = np.quantile(forward, c.get("forward_conf", c["confidence"]))
-                self.limit = max(self.limit, min(ahead, 2.0 * self.limit))  # MAX_AHEAD_RATIO
+                ratio = ahead / self.limit if self.limit > 0 else 1.0
+                # round 9: the rows ahead compounded from the folds' horizons to `forward_horizon`
+                # training windows ahead, by the part of the ratio that time explains: the rows
+                # ahead over rows between, scored by models of the same size (`middle`);
+                # `unmatched`: the whole ratio. Bounded as before (MAX_AHEAD_RATIO).
+                # only where step 1 found a channel drifting (`ungated`: everywhere)
+                compound = c.get("forward_horizon") and (self.differenced.any() or c.get("ungated"))
+                power = self.horizon_power(len(y), c) if compound else 1.0
+                growth = ratio
+                if compound and not c.get("unmatched"):
+                    middle = np.quantile(self.middle(y, c, self.scale), c["confidence"])
+                    growth = max(ahead / middle, 1.0) if middle > 0 else 1.0
+                self.ratio, self.between, self.ahead_q, self.growth = ratio, self.limit, ahead, growth
+                self.extrapolated = ratio * growth ** (power - 1)
+                self.limit = self.limit * min(max(self.extrapolated, 1.0), c.get("max_ahead", 2.0))
         q = c.get("sensor_quantile")
         self.sensor_limit = np.quantile(sensor, q) * c.get("sensor_factor", 1.0) if q else None
         if q and ahead is not None:  # the rows ahead bounded as for the limit (MAX_AHEAD_RATIO)
             blocks_q = np.quantile(sensor_blocks, q) * c.get("sensor_factor", 1.0)
-            self.sensor_limit = max(blocks_q, min(self.sensor_limit, 2.0 * blocks_q))
+            ratio = self.sensor_limit / blocks_q
+            if c.get("sensor_horizon"):  # round 9 variant: extrapolated as the limit is
+                ratio = ratio ** self.horizon_power(len(y), c)
+            self.sensor_limit = blocks_q * min(max(ratio, 1.0), 2.0)
         self.core = Core(y, c)
         self.warm_up = int(self.differenced.any())
         # round 7: a differenced channel still alarms far from its raw training level
@@ -218,6 +236,29 @@ class Model:
             factor, margin, share = c["frozen"]
             longest = longest_runs(x)  # held by design (setpoints, modes) beyond `share`: unchecked
             self.frozen_limit = np.where(longest > share * len(x), np.inf, np.ceil(factor * longest) + margin)
+
+    @staticmethod
+    def middle(y, c, scale):
+        """Round 9: for each forward origin, a block as long as its rows ahead in the middle of
+        the window, scored from a fresh state by a model fitted on the rest (as many rows as the
+        forward model): rows between, for models of the forward folds' size."""
+        n, out = len(y), []
+        for share in c["forward"]:
+            length = n - int(np.floor(share * n + 0.5))
+            block = np.arange((n - length) // 2, (n - length) // 2 + length)
+            v = Core(np.delete(y, block, 0), c).branches(y[block])
+            v.pop("sensor")
+            out.append(np.max([v[k] / scale[k] for k in v], 0))
+        return np.concatenate(out)
+
+    @staticmethod
+    def horizon_power(n, c):
+        """Round 9: mean horizon of `forward_horizon` x n rows ahead over the mean horizon of the
+        rows the forward folds score (horizon 1 .. n - cut after each cut), as the Rust code."""
+        lengths = [n - int(np.floor(s * n + 0.5)) for s in c["forward"]]
+        lengths = [m for m in lengths if 0 < m < n]
+        measured = sum(m * (m + 1) / 2 for m in lengths) / sum(lengths)
+        return (c["forward_horizon"] * n + 1) / 2 / measured
 
     @staticmethod
     def ahead(y, c):
@@ -273,6 +314,18 @@ def load_skab(folder):
         x = np.array([[float(v) for v in r[1:9]] for r in rows])
         files.append((x, np.array([float(r[9]) > 0.5 for r in rows])))
     return files
+
+
+def stationary_plant(rows, seed, channels=52, factors=6, phi=0.8, noise=0.1):
+    """Round 9: a stationary latent-factor process like `crates/testkit`'s plant (no drift)."""
+    rng = np.random.default_rng(1000 + seed)
+    loadings = rng.standard_normal((channels, factors)) / np.sqrt(1 + np.arange(factors))
+    loadings /= np.linalg.norm(loadings, axis=1, keepdims=True)
+    f, out = np.zeros(factors), []
+    for _ in range(rows):
+        f = phi * f + np.sqrt(1 - phi * phi) * rng.standard_normal(factors)
+        out.append(loadings @ f + noise * rng.standard_normal(channels))
+    return np.array(out)
 
 
 def rate(a):
@@ -365,8 +418,9 @@ VARIANTS = [("default", {})] + [(name, dict(ROUND6, **change)) for name, change 
     ("level check at 40 sd", dict(level_sigmas=40.0)),
     ("no frozen-value check", dict(frozen=None)),
     ("frozen beyond 3 x longest training run + 10", dict(frozen=(3.0, 10, 0.05))),
-]] + [
+]] + [(name, dict(ROUND8, **change)) for name, change in [
     # round 8: the limit also from the rows ahead of forecast origins (other origins, rules)
+    ("round-8 default (rows ahead as measured)", {}),
     ("ahead of 0.6 only", dict(forward=(0.6,))),
     ("ahead of 0.8 only", dict(forward=(0.8,))),
     ("ahead of 0.6 and 0.8", dict(forward=(0.6, 0.8))),
@@ -380,6 +434,23 @@ VARIANTS = [("default", {})] + [(name, dict(ROUND6, **change)) for name, change 
     ("with per-channel lambda 0.2, q 0.985 ahead", dict(channel_lambda=0.2, forward_conf=0.985)),
     ("with per-channel lambda 0.2, 10 % left out", dict(channel_lambda=0.2, forward_skip=0.1)),
     ("with per-channel lambda 0.25", dict(channel_lambda=0.25)),
+]] + [
+    # round 9: the rows-ahead ratio extrapolated to a horizon (other horizons, origins, bounds)
+    ("extrapolated to 0.5 windows ahead", dict(forward_horizon=0.5)),
+    ("extrapolated to 0.8 windows ahead", dict(forward_horizon=0.8)),
+    ("extrapolated to 1.5 windows ahead", dict(forward_horizon=1.5)),
+    ("extrapolated to 2 windows ahead", dict(forward_horizon=2.0)),
+    ("1 window, ahead of 0.6 only", dict(forward=(0.6,))),
+    ("1 window, ahead of 0.8 only", dict(forward=(0.8,))),
+    ("1 window, ahead of 0.6 and 0.8", dict(forward=(0.6, 0.8))),
+    ("1 window, ahead of 0.6, 0.7, 0.8, 0.9", dict(forward=(0.6, 0.7, 0.8, 0.9))),
+    ("1 window, bound 1.5", dict(max_ahead=1.5)),
+    ("1 window, bound 3", dict(max_ahead=3.0)),
+    ("1 window, per-sensor limit extrapolated too", dict(sensor_horizon=1)),
+    ("1 window, with per-channel lambda 0.2", dict(channel_lambda=0.2)),
+    ("1 window, the whole ratio compounded", dict(unmatched=1)),
+    ("0.8 windows, the whole ratio compounded", dict(unmatched=1, forward_horizon=0.8)),
+    ("1 window, not gated on a drifting channel", dict(ungated=1)),
 ]
 
 
@@ -418,7 +489,7 @@ def main():
               f"{f1:5.3f} {skab_far:6.2f} {mar:6.2f}", flush=True)
         fdr21 = delays.pop("fdr21")
         idv5 = delays.pop("idv5")
-        if name.startswith("with per-channel"):
+        if name.startswith("with per-channel") or name.startswith("1 window, with per-channel"):
             print(f"{'':42s} IDV 5 detected {idv5:.2f} %", flush=True)
         if name == "default" or "frozen" in name:
             print(f"{'':42s} fdr21 {fdr21:.2f}; delays per fault: {delays}", flush=True)
@@ -426,6 +497,42 @@ def main():
     for factor in [1.0, 1.05, 1.1, 1.15, 1.2, 1.35, 1.5, 2.0]:
         f1, skab_far, mar = skab_counts(skab, BASE, factor)
         print(f"  limit x {factor:<4}  F1 {f1:.3f}  FAR {skab_far:6.2f}  MAR {mar:6.2f}", flush=True)
+    print("\nThe same for the round-8 default (rows ahead as measured, not extrapolated):")
+    for factor in [1.0, 1.1, 1.15, 1.2]:
+        f1, skab_far, mar = skab_counts(skab, dict(BASE, **ROUND8), factor)
+        print(f"  limit x {factor:<4}  F1 {f1:.3f}  FAR {skab_far:6.2f}  MAR {mar:6.2f}", flush=True)
+    print("\nRound 9: the rows-ahead ratio per SKAB file, measured and extrapolated (power, bound 2):")
+    ratios = []
+    for x, _ in skab:
+        m = Model(x[:400], BASE)
+        ratios.append((m.ratio, m.extrapolated))
+        ratios[-1] += (m.growth,)
+    r, e, g = np.array(ratios).T
+    power = Model.horizon_power(399, BASE)
+    print(f"  power {power:.3f} (n 399); measured > 1 in {(r > 1).sum()} of {len(r)} files, median "
+          f"{np.median(r[r > 1]):.3f} there, largest {r.max():.3f}; growth > 1 in {(g > 1).sum()}, "
+          f"median {np.median(g[g > 1]):.3f} there; extrapolated > 1 in {(e > 1).sum()}, median "
+          f"{np.median(e[e > 1]):.3f} there, at the bound in {(e > 2).sum()} files", flush=True)
+    print("\nRound 9: a stationary simulated plant (52 channels, 6 AR(1) factors at 0.8, 1,000 rows;"
+          " 20 seeds): limit over the blocks' quantile at the 10, 25, 50, 75, 90 % quantiles:")
+    for name, c in [("default", BASE), ("not gated on a drifting channel", dict(BASE, ungated=1)),
+                    ("round-8 default", dict(BASE, **ROUND8))]:
+        ratios = []
+        for seed in range(20):
+            m = Model(stationary_plant(1000, seed), c)
+            ratios.append(m.limit / m.between if c.get("forward") else 1.0)
+        q = np.quantile(ratios, [0.1, 0.25, 0.5, 0.75, 0.9])
+        print(f"  {name:32s} {' '.join(f'{v:.3f}' for v in q)}  at the bound x 2: "
+              f"{sum(r >= 2 for r in ratios)}", flush=True)
+    print("\nRound 9: TEP fitted on the first rows of d00 only (thin fold models), limit and figures:")
+    train, normal, faults = tep
+    for rows in (300, 400, 500):
+        for name, c in [("default", BASE), ("whole ratio", dict(BASE, unmatched=1)),
+                        ("round-8 default", dict(BASE, **ROUND8))]:
+            m = Model(train[:rows], c)
+            far, pre, fdr17, delay, _ = tep_row((train[:rows], normal, faults), c)
+            print(f"  {rows} rows  {name:16s} limit {m.limit:.3f}  {far:5.2f} {pre:5.2f} {fdr17:6.2f} "
+                  f"{delay:4.1f}", flush=True)
     print("\nThe same for the round-7 default (no forward calibration):")
     for factor in [1.0, 1.1, 1.2, 1.3, 1.35]:
         f1, skab_far, mar = skab_counts(skab, dict(BASE, **ROUND7), factor)
