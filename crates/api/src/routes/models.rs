@@ -11,6 +11,11 @@
 //! person) and not an API token (a script is not its owner at the keyboard). The signature (signer, time,
 //! meaning) is stored in the activation's audit record, where the hash chain binds it to that
 //! record, and shown with the model version.
+//!
+//! A well-formed, authorised command that the engine refuses (a file that is not a model or
+//! does not fit the asset, an unknown version) changes nothing, yet who tried what is for the
+//! audit trail to say: it writes `model.upload.refused` or `model.activate.refused` with the
+//! reason, the refused activation with its signature.
 
 use axum::Json;
 use axum::extract::State;
@@ -23,7 +28,7 @@ use faultline_train::{RefitMethod, history_rows, refit_bytes};
 use faultline_types::Timestamp;
 
 use super::session::check_lockout;
-use crate::auth::{Caller, Via};
+use crate::auth::{Caller, Via, sha256_hex};
 use crate::dto::{
     ActivateBody, ModelDto, ModelsQuery, RefitBody, RefitDto, TrainingDto, UploadQuery,
 };
@@ -69,9 +74,11 @@ pub(super) async fn upload(
     if bytes.is_empty() {
         return Err(ApiError::Invalid("the body must be the model file's bytes".into()));
     }
+    let mut refused = Event::new(now(), caller.actor(), "model.upload.refused", asset.clone());
+    refused.new_value = Some(sha256_hex(&bytes));
     let command =
         Command::UploadModel { asset, bytes: bytes.to_vec(), actor: caller.actor(), comment };
-    let model = model_outcome(state.engine().command(command).await?)?;
+    let model = engine_command(&state, command, refused).await?;
     Ok((StatusCode::CREATED, Json(model)))
 }
 
@@ -128,6 +135,9 @@ pub(super) async fn activate(
         });
     }
     let signature = Signature { signer, signed_at: at, meaning };
+    let mut refused = Event::new(at, caller.actor(), "model.activate.refused", asset.clone());
+    refused.new_value = Some(version.to_string());
+    refused.signature = Some(signature.clone());
     let command = Command::ActivateModel {
         asset,
         version,
@@ -135,7 +145,27 @@ pub(super) async fn activate(
         comment,
         signature: Some(signature),
     };
-    Ok(Json(model_outcome(state.engine().command(command).await?)?))
+    Ok(Json(engine_command(&state, command, refused).await?))
+}
+
+/// Runs a model command; when the engine refuses it (a 4xx: nothing changed), writes `refused`
+/// with the reason to the audit trail before answering. A refusal whose record cannot be
+/// written is answered with that failure instead (still refused, and visible).
+async fn engine_command(
+    state: &ApiState,
+    command: Command,
+    mut refused: Event,
+) -> Result<ModelDto, ApiError> {
+    let error = match state.engine().command(command).await {
+        Ok(outcome) => return model_outcome(outcome),
+        Err(error) => ApiError::from(error),
+    };
+    if !error.status().is_client_error() {
+        return Err(error);
+    }
+    refused.reason = Some(error.detail());
+    state.write(move |store| store.append_event(&refused)).await?;
+    Err(error)
 }
 
 fn model_outcome(outcome: CommandOutcome) -> Result<ModelDto, ApiError> {
@@ -232,8 +262,10 @@ pub(super) async fn refit(
     };
     let (rows, bytes) = fitted?;
     let comment = format!("refit ({method_name}) on {window}: {reason}");
+    let mut refused = Event::new(now(), caller.actor(), "model.upload.refused", asset.clone());
+    refused.new_value = Some(sha256_hex(&bytes));
     let command = Command::UploadModel { asset, bytes, actor: caller.actor(), comment };
-    let model = model_outcome(state.engine().command(command).await?)?;
+    let model = engine_command(&state, command, refused).await?;
     Ok((
         StatusCode::CREATED,
         Json(RefitDto {

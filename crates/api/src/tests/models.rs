@@ -132,6 +132,27 @@ async fn models_are_uploaded_listed_and_activated() {
     let failure = by("signature.failure", "erin");
     assert_eq!(failure["target"], "user/erin");
     assert_eq!(failure["new_value"], "model.activate pump1 v2");
+    // What the engine refused changed nothing, and says who tried what, and why: the file that
+    // is not a model and the unknown asset; the signed activations of an unknown version and
+    // asset, with their signatures. Malformed requests (no comment, no body) never reach it.
+    let refused = |action: &str| -> Vec<serde_json::Value> {
+        let events = events.as_array().unwrap().iter();
+        events.filter(|e| e["action"] == action).cloned().collect()
+    };
+    let uploads = refused("model.upload.refused");
+    let targets: Vec<_> = uploads.iter().map(|e| e["target"].as_str().unwrap()).collect();
+    assert_eq!(targets.len(), 2, "{uploads:?}");
+    assert!(targets.contains(&"nope") && targets.contains(&"pump1"), "{uploads:?}");
+    let not_a_model = uploads.iter().find(|e| e["target"] == "pump1").unwrap();
+    assert_eq!(not_a_model["actor"], "admin-token");
+    assert_eq!(not_a_model["new_value"], sha256_hex(b"not a model"));
+    assert!(not_a_model["reason"].as_str().is_some_and(|r| !r.is_empty()), "{not_a_model}");
+    let activations = refused("model.activate.refused");
+    assert_eq!(activations.len(), 2, "{activations:?}");
+    let unknown = activations.iter().find(|e| e["target"] == "pump1").unwrap();
+    assert_eq!((&unknown["actor"], &unknown["new_value"]), (&json!("erin"), &json!("9")));
+    assert_eq!(unknown["signature"]["signer"], "erin", "{unknown}");
+    assert!(unknown["reason"].as_str().unwrap().contains('9'), "{unknown}");
 
     // A signature's password is a guess like a login's: after five wrong ones the account is
     // locked, and the right one is refused too until the window passes.
