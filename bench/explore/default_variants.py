@@ -1,7 +1,7 @@
 """Variants of the `default` detector, measured on TEP and SKAB under the bench protocols.
 
 A numpy re-implementation of `crates/detectors/src/ensemble.rs` (`DefaultModel`) that the
-third round of issue #3 used to try ideas before porting one to Rust (rounds 3 to 8): it reproduces the Rust
+third round of issue #3 used to try ideas before porting one to Rust (rounds 3 to 9): it reproduces the Rust
 `default` row of `faultline bench tep` and `bench skab` to the last printed digit (row
 `default` below), so a variant's figures here are what the Rust detector would give.
 
@@ -23,9 +23,14 @@ import numpy as np
 EXCLUDED = {3, 9, 15, 21}  # not in fdr17 / the median delay (PROTOCOL.md)
 BASE = dict(variance=0.75, lambdas=(1.0, 0.05), channel_lambda=0.1, drift_ratio=0.5, folds=5,
             confidence=0.98, clip=2.0, sensor_quantile=1.0, level_sigmas=30.0, frozen=(2.0, 8, 0.05),
-            forward=(0.6, 0.7, 0.8), forward_horizon=1.0)
-ROUND8 = dict(forward_horizon=None)  # the default before round 9 (rows of round 8)
-ROUND7 = dict(forward=None, forward_horizon=None)  # the default before round 8 (rows of round 7)
+            forward=(0.6, 0.7, 0.8))
+ROUND7 = dict(forward=None)  # the default before round 8 (rows of round 7)
+# Round 9 (not adopted): the rows ahead compounded to one training window ahead, in the three
+# forms tried: the whole ratio; only what time adds (against rows between of same-size
+# models); the same only where a channel drifts. `growth_z`: only the growth beyond its noise.
+STEP1 = dict(forward_horizon=1.0, unmatched=1, ungated=1)
+STEP2 = dict(forward_horizon=1.0, ungated=1)
+STEP3 = dict(forward_horizon=1.0)
 ROUND6 = dict(ROUND7, level_sigmas=None, frozen=None)  # the default before round 7 (rows of rounds 3-6)
 
 
@@ -216,6 +221,13 @@ class Model:
                 if compound and not c.get("unmatched"):
                     middle = np.quantile(self.middle(y, c, self.scale), c["confidence"])
                     growth = max(ahead / middle, 1.0) if middle > 0 else 1.0
+                    self.middle_q = middle
+                if compound and c.get("growth_z") is not None:
+                    # the lower confidence bound of the ratio: the blocks' own spread of log q98
+                    # as its noise, for a quantile of 5 blocks against one of about 2 blocks' rows
+                    per_block = [np.quantile(v, c["confidence"]) for v in np.array_split(combined, c["folds"])]
+                    noise = np.std(np.log(np.maximum(per_block, 1e-12)), ddof=1) * np.sqrt(1 / 5 + 1 / 2)
+                    growth = np.exp(max(np.log(max(ratio, 1e-12)) - c["growth_z"] * noise, 0.0))
                 self.ratio, self.between, self.ahead_q, self.growth = ratio, self.limit, ahead, growth
                 self.extrapolated = ratio * growth ** (power - 1)
                 self.limit = self.limit * min(max(self.extrapolated, 1.0), c.get("max_ahead", 2.0))
@@ -418,9 +430,8 @@ VARIANTS = [("default", {})] + [(name, dict(ROUND6, **change)) for name, change 
     ("level check at 40 sd", dict(level_sigmas=40.0)),
     ("no frozen-value check", dict(frozen=None)),
     ("frozen beyond 3 x longest training run + 10", dict(frozen=(3.0, 10, 0.05))),
-]] + [(name, dict(ROUND8, **change)) for name, change in [
+]] + [
     # round 8: the limit also from the rows ahead of forecast origins (other origins, rules)
-    ("round-8 default (rows ahead as measured)", {}),
     ("ahead of 0.6 only", dict(forward=(0.6,))),
     ("ahead of 0.8 only", dict(forward=(0.8,))),
     ("ahead of 0.6 and 0.8", dict(forward=(0.6, 0.8))),
@@ -434,24 +445,48 @@ VARIANTS = [("default", {})] + [(name, dict(ROUND6, **change)) for name, change 
     ("with per-channel lambda 0.2, q 0.985 ahead", dict(channel_lambda=0.2, forward_conf=0.985)),
     ("with per-channel lambda 0.2, 10 % left out", dict(channel_lambda=0.2, forward_skip=0.1)),
     ("with per-channel lambda 0.25", dict(channel_lambda=0.25)),
-]] + [
-    # round 9: the rows-ahead ratio extrapolated to a horizon (other horizons, origins, bounds)
-    ("extrapolated to 0.5 windows ahead", dict(forward_horizon=0.5)),
-    ("extrapolated to 0.8 windows ahead", dict(forward_horizon=0.8)),
-    ("extrapolated to 1.5 windows ahead", dict(forward_horizon=1.5)),
-    ("extrapolated to 2 windows ahead", dict(forward_horizon=2.0)),
-    ("1 window, ahead of 0.6 only", dict(forward=(0.6,))),
-    ("1 window, ahead of 0.8 only", dict(forward=(0.8,))),
-    ("1 window, ahead of 0.6 and 0.8", dict(forward=(0.6, 0.8))),
-    ("1 window, ahead of 0.6, 0.7, 0.8, 0.9", dict(forward=(0.6, 0.7, 0.8, 0.9))),
-    ("1 window, bound 1.5", dict(max_ahead=1.5)),
-    ("1 window, bound 3", dict(max_ahead=3.0)),
-    ("1 window, per-sensor limit extrapolated too", dict(sensor_horizon=1)),
-    ("1 window, with per-channel lambda 0.2", dict(channel_lambda=0.2)),
-    ("1 window, the whole ratio compounded", dict(unmatched=1)),
-    ("0.8 windows, the whole ratio compounded", dict(unmatched=1, forward_horizon=0.8)),
-    ("1 window, not gated on a drifting channel", dict(ungated=1)),
+    # round 9 (not adopted): the rows ahead compounded to a horizon
+    ("r9 step 1: whole ratio to 1 window", STEP1),
+    ("r9 step 1, to 0.8 windows", dict(STEP1, forward_horizon=0.8)),
+    ("r9 step 2: only what time adds", STEP2),
+    ("r9 step 3: step 2 where a channel drifts", STEP3),
+    ("r9 step 3 to 0.5 windows", dict(STEP3, forward_horizon=0.5)),
+    ("r9 step 3 to 0.8 windows", dict(STEP3, forward_horizon=0.8)),
+    ("r9 step 3 to 1.5 windows", dict(STEP3, forward_horizon=1.5)),
+    ("r9 step 3 to 2 windows", dict(STEP3, forward_horizon=2.0)),
+    ("r9 step 3, ahead of 0.6 only", dict(STEP3, forward=(0.6,))),
+    ("r9 step 3, ahead of 0.8 only", dict(STEP3, forward=(0.8,))),
+    ("r9 step 3, bound 1.5", dict(STEP3, max_ahead=1.5)),
+    ("r9 step 3, bound 3", dict(STEP3, max_ahead=3.0)),
+    ("r9 step 3, per-sensor limit too", dict(STEP3, sensor_horizon=1)),
+    ("r9 whole ratio beyond its noise, z 1", dict(STEP1, growth_z=1.0)),
+    ("r9 whole ratio beyond its noise, z 1.64", dict(STEP1, growth_z=1.64)),
 ]
+
+
+def skab_events(files, c):
+    """Round 9: false alarms before / after the first labelled anomaly of each file, missed rows,
+    and per labelled anomaly whether and how many rows after its start the first alarm came."""
+    pre = post = missed = found = events = 0
+    delays = []
+    for x, y in files:
+        model = Model(x[:400], c)
+        a, yy = (np.nan_to_num(model.score(x)) > model.limit)[400:], y[400:]
+        first = np.argmax(yy) if yy.any() else len(yy)
+        false = a & ~yy
+        pre, post = pre + false[:first].sum(), post + false[first:].sum()
+        missed += (~a & yy).sum()
+        starts = np.flatnonzero(np.diff(np.r_[0, yy.astype(int)]) == 1)
+        ends = np.flatnonzero(np.diff(np.r_[yy.astype(int), 0]) == -1)
+        for s, e in zip(starts, ends):
+            events += 1
+            hit = np.flatnonzero(a[s:e + 1])
+            if len(hit):
+                found += 1
+                delays.append(hit[0])
+    d = np.array(delays)
+    return (f"false {pre} / {post}, missed {missed}; found {found} of {events}, delay "
+            f"{np.median(d):.1f} / {d.mean():.1f} / {np.quantile(d, 0.9):.1f} / {d.max()}")
 
 
 def hold(alarms, rows):
@@ -497,41 +532,41 @@ def main():
     for factor in [1.0, 1.05, 1.1, 1.15, 1.2, 1.35, 1.5, 2.0]:
         f1, skab_far, mar = skab_counts(skab, BASE, factor)
         print(f"  limit x {factor:<4}  F1 {f1:.3f}  FAR {skab_far:6.2f}  MAR {mar:6.2f}", flush=True)
-    print("\nThe same for the round-8 default (rows ahead as measured, not extrapolated):")
-    for factor in [1.0, 1.1, 1.15, 1.2]:
-        f1, skab_far, mar = skab_counts(skab, dict(BASE, **ROUND8), factor)
+    print("\nThe same for round 9's step 3 (not adopted):")
+    for factor in [1.0, 1.05, 1.1]:
+        f1, skab_far, mar = skab_counts(skab, dict(BASE, **STEP3), factor)
         print(f"  limit x {factor:<4}  F1 {f1:.3f}  FAR {skab_far:6.2f}  MAR {mar:6.2f}", flush=True)
-    print("\nRound 9: the rows-ahead ratio per SKAB file, measured and extrapolated (power, bound 2):")
-    ratios = []
-    for x, _ in skab:
-        m = Model(x[:400], BASE)
-        ratios.append((m.ratio, m.extrapolated))
-        ratios[-1] += (m.growth,)
-    r, e, g = np.array(ratios).T
-    power = Model.horizon_power(399, BASE)
-    print(f"  power {power:.3f} (n 399); measured > 1 in {(r > 1).sum()} of {len(r)} files, median "
-          f"{np.median(r[r > 1]):.3f} there, largest {r.max():.3f}; growth > 1 in {(g > 1).sum()}, "
-          f"median {np.median(g[g > 1]):.3f} there; extrapolated > 1 in {(e > 1).sum()}, median "
-          f"{np.median(e[e > 1]):.3f} there, at the bound in {(e > 2).sum()} files", flush=True)
-    print("\nRound 9: a stationary simulated plant (52 channels, 6 AR(1) factors at 0.8, 1,000 rows;"
-          " 20 seeds): limit over the blocks' quantile at the 10, 25, 50, 75, 90 % quantiles:")
-    for name, c in [("default", BASE), ("not gated on a drifting channel", dict(BASE, ungated=1)),
-                    ("round-8 default", dict(BASE, **ROUND8))]:
-        ratios = []
-        for seed in range(20):
-            m = Model(stationary_plant(1000, seed), c)
-            ratios.append(m.limit / m.between if c.get("forward") else 1.0)
-        q = np.quantile(ratios, [0.1, 0.25, 0.5, 0.75, 0.9])
-        print(f"  {name:32s} {' '.join(f'{v:.3f}' for v in q)}  at the bound x 2: "
-              f"{sum(r >= 2 for r in ratios)}", flush=True)
+    print("\nRound 9: SKAB false-alarm rows before / after a labelled anomaly, missed rows, and per"
+          " anomaly: found, median / mean / 90th percentile / largest rows to the first alarm:")
+    for name, c in [("default", BASE), ("step 3", dict(BASE, **STEP3))]:
+        print(f"  {name:8s} {skab_events(skab, c)}", flush=True)
+    models = [Model(x[:400], dict(BASE, **STEP2)) for x, _ in skab]
+    lower = sum(m.middle_q < m.between for m in models)
+    beyond = sum(m.growth > max(m.ratio, 1.0) for m in models)
+    print(f"  step 2: same-size middle blocks read lower than the five blocks in {lower} of "
+          f"{len(models)} files; growth beyond the whole ratio in {beyond}", flush=True)
+    print("\nRound 9: a stationary simulated plant (52 channels, 6 AR(1) factors at 0.8; 20 seeds"
+          " per length): limit over the blocks' quantile at its 50, 75 and 90 % quantiles:")
+    for rows in (300, 400, 600, 1000):
+        plants = [stationary_plant(rows, seed) for seed in range(20)]
+        drifting = sum(Model(x, BASE).differenced.any() for x in plants)
+        for name, c in [("default (round 8)", BASE), ("step 1", dict(BASE, **STEP1)),
+                        ("step 3", dict(BASE, **STEP3)),
+                        ("beyond its noise, z 1.64", dict(BASE, **STEP1, growth_z=1.64))]:
+            factors = []
+            for x in plants:
+                m = Model(x, c)
+                factors.append(m.limit / m.between)
+            q = np.quantile(factors, [0.5, 0.75, 0.9])
+            print(f"  {rows:4d} rows ({drifting:2d} drifting)  {name:26s} {' '.join(f'{v:.3f}' for v in q)}"
+                  f"  at the bound x 2: {sum(f >= 2 for f in factors)}", flush=True)
     print("\nRound 9: TEP fitted on the first rows of d00 only (thin fold models), limit and figures:")
     train, normal, faults = tep
     for rows in (300, 400, 500):
-        for name, c in [("default", BASE), ("whole ratio", dict(BASE, unmatched=1)),
-                        ("round-8 default", dict(BASE, **ROUND8))]:
+        for name, c in [("default", BASE), ("step 1", dict(BASE, **STEP1)), ("step 3", dict(BASE, **STEP3))]:
             m = Model(train[:rows], c)
             far, pre, fdr17, delay, _ = tep_row((train[:rows], normal, faults), c)
-            print(f"  {rows} rows  {name:16s} limit {m.limit:.3f}  {far:5.2f} {pre:5.2f} {fdr17:6.2f} "
+            print(f"  {rows} rows  {name:8s} limit {m.limit:.3f}  {far:5.2f} {pre:5.2f} {fdr17:6.2f} "
                   f"{delay:4.1f}", flush=True)
     print("\nThe same for the round-7 default (no forward calibration):")
     for factor in [1.0, 1.1, 1.2, 1.3, 1.35]:
