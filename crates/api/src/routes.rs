@@ -461,7 +461,8 @@ pub(crate) static ROUTES: &[Route] = &[
         operation: "uploadModel",
         tag: "models",
         summary: "Register a model file (`faultline fit` output) as the asset's next version. \
-                  Not active until activated. Audited as model.upload.",
+                  Not active until activated. Audited as model.upload (model.upload.refused \
+                  when the file is refused).",
         access: Access::Permission(Permission::ModelUpload),
         path_params: &[],
         query: &[
@@ -495,7 +496,8 @@ pub(crate) static ROUTES: &[Route] = &[
         tag: "models",
         summary: "Make a registered version the one that scores the asset, signed by an engineer \
                   or admin (password re-entered, meaning stated). Audited as model.activate with \
-                  the signature bound to the record.",
+                  the signature bound to the record (model.activate.refused, with the signature, \
+                  when the version is refused).",
         access: Access::Permission(Permission::ModelActivate),
         path_params: &[
             ASSET,
@@ -528,7 +530,8 @@ pub(crate) static ROUTES: &[Route] = &[
                   new normal, e.g. after maintenance) and register it, inactive: activating it \
                   is the usual signed step. Channels are the active model's; only samples with \
                   every channel measured and usable are used. Audited as model.upload with the \
-                  window and the comment.",
+                  window and the comment (model.upload.refused when the fitted file is \
+                  refused).",
         access: Access::Permission(Permission::ModelUpload),
         path_params: &[ASSET],
         query: &[],

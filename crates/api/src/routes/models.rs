@@ -15,7 +15,8 @@
 //! A well-formed, authorised command that the engine refuses (a file that is not a model or
 //! does not fit the asset, an unknown version) changes nothing, yet who tried what is for the
 //! audit trail to say: it writes `model.upload.refused` or `model.activate.refused` with the
-//! reason, the refused activation with its signature.
+//! reason (cut short: it may quote the file) and the comment, the refused activation with its
+//! signature.
 
 use axum::Json;
 use axum::extract::State;
@@ -28,7 +29,7 @@ use faultline_train::{RefitMethod, history_rows, refit_bytes};
 use faultline_types::Timestamp;
 
 use super::session::check_lockout;
-use crate::auth::{Caller, Via, sha256_hex};
+use crate::auth::{Caller, Via, printable, sha256_hex};
 use crate::dto::{
     ActivateBody, ModelDto, ModelsQuery, RefitBody, RefitDto, TrainingDto, UploadQuery,
 };
@@ -74,11 +75,20 @@ pub(super) async fn upload(
     if bytes.is_empty() {
         return Err(ApiError::Invalid("the body must be the model file's bytes".into()));
     }
-    let mut refused = Event::new(now(), caller.actor(), "model.upload.refused", asset.clone());
-    refused.new_value = Some(sha256_hex(&bytes));
-    let command =
-        Command::UploadModel { asset, bytes: bytes.to_vec(), actor: caller.actor(), comment };
-    let model = engine_command(&state, command, refused).await?;
+    let refused = |reason| {
+        let target = printable(&asset, REFUSAL_CHARS);
+        let mut event = Event::new(now(), caller.actor(), "model.upload.refused", target);
+        event.new_value = Some(sha256_hex(&bytes));
+        event.reason = Some(reason);
+        event
+    };
+    let command = Command::UploadModel {
+        asset: asset.clone(),
+        bytes: bytes.to_vec(),
+        actor: caller.actor(),
+        comment: comment.clone(),
+    };
+    let model = engine_command(&state, command, &comment, refused).await?;
     Ok((StatusCode::CREATED, Json(model)))
 }
 
@@ -135,26 +145,38 @@ pub(super) async fn activate(
         });
     }
     let signature = Signature { signer, signed_at: at, meaning };
-    let mut refused = Event::new(at, caller.actor(), "model.activate.refused", asset.clone());
-    refused.new_value = Some(version.to_string());
-    refused.signature = Some(signature.clone());
+    let refused = |reason| {
+        let target = printable(&asset, REFUSAL_CHARS);
+        let mut event = Event::new(at, caller.actor(), "model.activate.refused", target);
+        event.new_value = Some(version.to_string());
+        event.reason = Some(reason);
+        event.signature = Some(signature.clone());
+        event
+    };
     let command = Command::ActivateModel {
-        asset,
+        asset: asset.clone(),
         version,
         actor: caller.actor(),
-        comment,
-        signature: Some(signature),
+        comment: comment.clone(),
+        signature: Some(signature.clone()),
     };
-    Ok(Json(engine_command(&state, command, refused).await?))
+    Ok(Json(engine_command(&state, command, &comment, refused).await?))
 }
 
-/// Runs a model command; when the engine refuses it (a 4xx: nothing changed), writes `refused`
-/// with the reason to the audit trail before answering. A refusal whose record cannot be
+/// Longest refusal text (and asset name) kept in a `model.*.refused` record: the engine's
+/// reason can quote the refused file (serde names an unknown field word for word), the asset
+/// name is the caller's, and the trail keeps every record for good.
+const REFUSAL_CHARS: usize = 500;
+
+/// Runs a model command; when the engine refuses it (a 4xx: nothing changed), writes the record
+/// `refused` builds from the reason (the refusal, cut to [`REFUSAL_CHARS`] printable
+/// characters, and the caller's comment) before answering. A refusal whose record cannot be
 /// written is answered with that failure instead (still refused, and visible).
 async fn engine_command(
     state: &ApiState,
     command: Command,
-    mut refused: Event,
+    comment: &str,
+    refused: impl FnOnce(String) -> Event,
 ) -> Result<ModelDto, ApiError> {
     let error = match state.engine().command(command).await {
         Ok(outcome) => return model_outcome(outcome),
@@ -163,8 +185,9 @@ async fn engine_command(
     if !error.status().is_client_error() {
         return Err(error);
     }
-    refused.reason = Some(error.detail());
-    state.write(move |store| store.append_event(&refused)).await?;
+    let event =
+        refused(format!("{} (comment: {comment})", printable(&error.detail(), REFUSAL_CHARS)));
+    state.write(move |store| store.append_event(&event)).await?;
     Err(error)
 }
 
@@ -262,10 +285,21 @@ pub(super) async fn refit(
     };
     let (rows, bytes) = fitted?;
     let comment = format!("refit ({method_name}) on {window}: {reason}");
-    let mut refused = Event::new(now(), caller.actor(), "model.upload.refused", asset.clone());
-    refused.new_value = Some(sha256_hex(&bytes));
-    let command = Command::UploadModel { asset, bytes, actor: caller.actor(), comment };
-    let model = engine_command(&state, command, refused).await?;
+    let sha256 = sha256_hex(&bytes);
+    let refused = |reason| {
+        let target = printable(&asset, REFUSAL_CHARS);
+        let mut event = Event::new(now(), caller.actor(), "model.upload.refused", target);
+        event.new_value = Some(sha256);
+        event.reason = Some(reason);
+        event
+    };
+    let command = Command::UploadModel {
+        asset: asset.clone(),
+        bytes,
+        actor: caller.actor(),
+        comment: comment.clone(),
+    };
+    let model = engine_command(&state, command, &comment, refused).await?;
     Ok((
         StatusCode::CREATED,
         Json(RefitDto {

@@ -147,6 +147,19 @@ async fn models_are_uploaded_listed_and_activated() {
     assert_eq!(not_a_model["actor"], "admin-token");
     assert_eq!(not_a_model["new_value"], sha256_hex(b"not a model"));
     assert!(not_a_model["reason"].as_str().is_some_and(|r| !r.is_empty()), "{not_a_model}");
+    assert!(not_a_model["reason"].as_str().unwrap().ends_with("(comment: x)"), "{not_a_model}");
+    // The caller's asset name and the engine's reason, which may quote it, are cut short: the
+    // trail keeps every record for good.
+    let long = "n".repeat(3000);
+    let reply = server.post(&format!("/api/v1/models?asset={long}&comment=x"), &bytes).await;
+    assert_eq!(reply.status, 404, "{}", reply.text());
+    let events = server.get("/api/v1/events").await.json();
+    let cut = events.as_array().unwrap().iter().find(|e| {
+        e["action"] == "model.upload.refused" && e["target"].as_str().unwrap().starts_with("nnn")
+    });
+    let cut = cut.unwrap_or_else(|| panic!("no refused upload of the long asset in {events}"));
+    assert_eq!(cut["target"].as_str().unwrap().chars().count(), 500);
+    assert!(cut["reason"].as_str().unwrap().chars().count() <= 500 + " (comment: x)".len());
     let activations = refused("model.activate.refused");
     assert_eq!(activations.len(), 2, "{activations:?}");
     let unknown = activations.iter().find(|e| e["target"] == "pump1").unwrap();
