@@ -75,13 +75,7 @@ pub(super) async fn upload(
     if bytes.is_empty() {
         return Err(ApiError::Invalid("the body must be the model file's bytes".into()));
     }
-    let refused = |reason| {
-        let target = printable(&asset, REFUSAL_CHARS);
-        let mut event = Event::new(now(), caller.actor(), "model.upload.refused", target);
-        event.new_value = Some(sha256_hex(&bytes));
-        event.reason = Some(reason);
-        event
-    };
+    let refused = |reason| upload_refused(caller.actor(), &asset, sha256_hex(&bytes), reason);
     let command = Command::UploadModel {
         asset: asset.clone(),
         bytes: bytes.to_vec(),
@@ -191,6 +185,15 @@ async fn engine_command(
     Err(error)
 }
 
+/// The `model.upload.refused` record of an upload or refit the engine refused.
+fn upload_refused(actor: String, asset: &str, sha256: String, reason: String) -> Event {
+    let target = printable(asset, REFUSAL_CHARS);
+    let mut event = Event::new(now(), actor, "model.upload.refused", target);
+    event.new_value = Some(sha256);
+    event.reason = Some(reason);
+    event
+}
+
 fn model_outcome(outcome: CommandOutcome) -> Result<ModelDto, ApiError> {
     match outcome {
         CommandOutcome::Model(version) => Ok(version.into()),
@@ -286,13 +289,7 @@ pub(super) async fn refit(
     let (rows, bytes) = fitted?;
     let comment = format!("refit ({method_name}) on {window}: {reason}");
     let sha256 = sha256_hex(&bytes);
-    let refused = |reason| {
-        let target = printable(&asset, REFUSAL_CHARS);
-        let mut event = Event::new(now(), caller.actor(), "model.upload.refused", target);
-        event.new_value = Some(sha256);
-        event.reason = Some(reason);
-        event
-    };
+    let refused = |reason| upload_refused(caller.actor(), &asset, sha256, reason);
     let command = Command::UploadModel {
         asset: asset.clone(),
         bytes,
