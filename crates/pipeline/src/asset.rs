@@ -15,7 +15,7 @@ use crate::config::ChannelConfig;
 /// Contributors stored with each score and alarm.
 pub(crate) const TOP_CONTRIBUTORS: usize = 3;
 /// Recent frames the classifier looks at (its verdicts are smoothed over time).
-const CLASSIFIER_WINDOW: usize = 64;
+pub(crate) const CLASSIFIER_WINDOW: usize = 64;
 /// While out of control, the suspected class is re-evaluated every this many samples (the
 /// classifier costs far more than scoring; the verdict changes slowly).
 const CLASSIFY_EVERY: u32 = 10;
@@ -72,6 +72,12 @@ impl Diagnosis {
         self.since_verdict = CLASSIFY_EVERY;
         self.verdict = None;
         Ok(())
+    }
+
+    /// Frames in the classifier's window.
+    #[cfg(test)]
+    pub fn frames(&self) -> usize {
+        self.window.len()
     }
 
     fn push(&mut self, frame: &[f64]) {

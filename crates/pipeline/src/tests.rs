@@ -9,6 +9,7 @@ use faultline_testkit::{Fault, FaultKind, Plant, PlantConfig, inject};
 use faultline_train::{Method, fit_classifier_model, fit_model};
 use faultline_types::{ChannelSchema, ChannelValue, Quality, Recording, Sample, Timestamp};
 
+use crate::asset::{AssetRuntime, CLASSIFIER_WINDOW, Diagnosis};
 use crate::{Command, Config, Engine};
 
 fn plant() -> Plant {
@@ -164,6 +165,43 @@ async fn alarms_carry_the_suspected_fault_class_from_the_classifier() {
         Engine::start(Config::parse(&text, Path::new("test.toml")).unwrap()).await.unwrap();
     a_fault_on_ch3_is_classified_as_7(&engine, &plant).await;
     engine.shutdown().await;
+}
+
+/// A restart warms the fault classifier as it warms the detector (`AssetRuntime::warm`, run at
+/// start over the samples scored last before the stop): its window is full again, and the first
+/// sample after it that is out of control is classified at once, from the fault's frames. Without
+/// the warm-up the window held that one sample.
+#[test]
+fn the_warm_up_refills_the_classifiers_window() {
+    let plant = plant();
+    let normal = plant.normal_run(2_000, 1);
+    let model =
+        fit_model(&normal, Method::Pca, PcaConfig::default(), TrainingSummary::default()).unwrap();
+    let runs = [(0, normal), (7, faulty(&plant, 600, 2))];
+    let classifier = fit_classifier_model(&runs, TrainingSummary::default()).unwrap();
+    let runtime = || {
+        let mut runtime = AssetRuntime::new("line".into(), "site".into(), Vec::new());
+        runtime.install(1, model.clone());
+        let schema = &runtime.model.as_ref().unwrap().schema;
+        let parameters = classifier.parameters.clone();
+        runtime.diagnosis = Some(Diagnosis::new(parameters, &classifier.schema, schema).unwrap());
+        runtime
+    };
+    let mut history = samples(&plant.normal_run(200, 3), "line", 0);
+    history.extend(samples(&faulty(&plant, 100, 4), "line", 200_000_000));
+    let (next, scored_before_the_stop) = history.split_last().unwrap();
+    let mut unknown = 0;
+
+    let mut warmed = runtime();
+    warmed.warm(scored_before_the_stop);
+    assert_eq!(warmed.diagnosis.as_ref().unwrap().frames(), CLASSIFIER_WINDOW);
+    warmed.score(next, &mut unknown).unwrap();
+    let class = warmed.suspect.clone().expect("the fault is classified at once");
+    assert_eq!(class.label, "7", "{class:?}");
+
+    let mut cold = runtime();
+    cold.score(next, &mut unknown).unwrap();
+    assert_eq!(cold.diagnosis.as_ref().unwrap().frames(), 1);
 }
 
 /// `run` keeping only the channels `keep` says yes to, in reverse order.
