@@ -603,6 +603,21 @@ pub(crate) async fn guard(
     }
 }
 
+/// A refusal decided in a handler rather than by the route's access (the admin token or an API
+/// token trying to give an electronic signature): a 403 audited as `access.denied`, under the
+/// same refusal throttle as the guard's.
+pub(crate) async fn forbid(
+    state: &ApiState,
+    caller: &Principal,
+    detail: String,
+    method: &Method,
+    path: &str,
+    client: Option<IpAddr>,
+) -> ApiError {
+    let denial = Denial { actor: caller.actor(), error: ApiError::Forbidden(detail) };
+    refuse(state, denial, method, path, client).await
+}
+
 /// For answers outside the route table (404, 405): refuses (audited) unless the caller is
 /// authenticated, so that an unauthenticated client cannot find out which paths exist.
 pub(crate) async fn require_caller(

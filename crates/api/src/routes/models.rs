@@ -20,7 +20,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode, Uri};
 use faultline_pipeline::{Command, CommandOutcome};
 
 use faultline_auth::verify_password;
@@ -29,7 +29,7 @@ use faultline_train::{RefitMethod, history_rows, refit_bytes};
 use faultline_types::Timestamp;
 
 use super::session::check_lockout;
-use crate::auth::{Caller, Via, printable, sha256_hex};
+use crate::auth::{Caller, ClientAddr, Via, forbid, printable, sha256_hex};
 use crate::dto::{
     ActivateBody, ModelDto, ModelsQuery, RefitBody, RefitDto, TrainingDto, UploadQuery,
 };
@@ -90,6 +90,9 @@ pub(super) async fn upload(
 pub(super) async fn activate(
     State(state): State<ApiState>,
     Caller(caller): Caller,
+    method: Method,
+    uri: Uri,
+    ClientAddr(client): ClientAddr,
     PathParams((asset, version)): PathParams<(String, u32)>,
     JsonBody(body): JsonBody<ActivateBody>,
 ) -> Result<Json<ModelDto>, ApiError> {
@@ -102,22 +105,22 @@ pub(super) async fn activate(
                 .into(),
         ));
     }
-    let signer = match caller.via {
-        Via::Session(_) => caller.name.clone(),
+    let refusal = match caller.via {
+        Via::Session(_) => None,
         Via::AdminToken => {
-            return Err(ApiError::Forbidden(
-                "an electronic signature needs a user account; the admin token cannot sign".into(),
-            ));
+            Some("an electronic signature needs a user account; the admin token cannot sign")
         }
-        Via::ApiToken(_) => {
-            return Err(ApiError::Forbidden(
-                "an electronic signature is given in a login session (the dashboard, or POST \
-                 /api/v1/login), not with an API token: a token kept in a script is not its \
-                 owner at the keyboard"
-                    .into(),
-            ));
-        }
+        Via::ApiToken(_) => Some(
+            "an electronic signature is given in a login session (the dashboard, or POST \
+             /api/v1/login), not with an API token: a token kept in a script is not its owner \
+             at the keyboard",
+        ),
     };
+    if let Some(detail) = refusal {
+        let path = uri.path();
+        return Err(forbid(&state, &caller, detail.into(), &method, path, client).await);
+    }
+    let signer = caller.name.clone();
     // The password is a guess like a login's: a locked account may not try it here either.
     check_lockout(&state, &signer, now()).await?;
     let lookup = signer.clone();

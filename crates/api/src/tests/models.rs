@@ -129,6 +129,18 @@ async fn models_are_uploaded_listed_and_activated() {
     assert_eq!(activation["new_value"], "2");
     assert_eq!(activation["signature"]["signer"], "erin");
     assert_eq!(activation["signature"]["meaning"], "approved");
+    // The tokens' attempts to sign are denials like any other: audited, under the throttle.
+    let denied: Vec<_> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "access.denied" && e["target"] == format!("POST {activate}"))
+        .collect();
+    assert_eq!(denied.len(), 2, "{denied:?}");
+    assert!(denied.iter().all(|e| e["new_value"] == "403"), "{denied:?}");
+    assert!(denied.iter().any(|e| e["actor"] == "admin-token"), "{denied:?}");
+    let by_token = denied.iter().find(|e| e["actor"] != "admin-token").unwrap();
+    assert!(by_token["reason"].as_str().unwrap().contains("login session"), "{by_token}");
     let failure = by("signature.failure", "erin");
     assert_eq!(failure["target"], "user/erin");
     assert_eq!(failure["new_value"], "model.activate pump1 v2");
