@@ -29,6 +29,10 @@ pub struct Observation<'a> {
     pub contributors: &'a [Contributor],
     /// The suspected fault, when a classifier model is present.
     pub fault_class: Option<&'a FaultClass>,
+    /// Model channels that have gone silent (no measured value for longer than their limit):
+    /// the sample is then out of control whatever its statistics say, since the detector is
+    /// blind on them. The caller sets `out_of_control` accordingly.
+    pub silent: &'a [String],
 }
 
 /// One change of one alarm, to be written to the alarm log and published.
@@ -41,7 +45,8 @@ pub struct AlarmUpdate {
     /// The state after.
     pub to: AlarmState,
     /// What happened: `raise`, `return`, `ack`, `shelve`, `unshelve`, `shelve_expired`,
-    /// `suppress` or `update` (the record changed, the state did not: `from == to`).
+    /// `suppress` or `update` (the record changed, the state did not: `from == to`: a new
+    /// peak, or a channel newly silent).
     pub action: &'static str,
 }
 
@@ -235,7 +240,7 @@ impl AlarmEngine {
         let id = self.next_id;
         self.next_id = self.next_id.saturating_add(1);
         let peak = if obs.severity.is_nan() { 0.0 } else { obs.severity };
-        let alarm = Alarm {
+        let mut alarm = Alarm {
             id,
             asset: obs.asset.to_owned(),
             state: to,
@@ -246,7 +251,9 @@ impl AlarmEngine {
             fault_class: obs.fault_class.cloned(),
             peak,
             shelved_until: None,
+            silent_channels: Vec::new(),
         };
+        take_silent(&mut alarm, obs);
         if let Some(track) = self.assets.get_mut(obs.asset) {
             track.open = Some(id);
         }
@@ -261,13 +268,14 @@ impl AlarmEngine {
         let edit = |open: &mut OpenAlarm| {
             open.alarm.cleared_at = None;
             take_peak(high, &mut open.alarm, obs);
+            take_silent(&mut open.alarm, obs);
         };
         if state == AlarmState::Shelved {
             self.apply(id, Action::Update, obs.ts, edit).ok()
         } else if next_state(state, Action::Raise, true).is_some() {
             self.apply(id, Action::Raise, obs.ts, edit).ok()
         } else {
-            self.new_peak(id, obs)
+            self.news(id, obs)
         }
     }
 
@@ -291,19 +299,24 @@ impl AlarmEngine {
             return self
                 .apply(id, Action::Release, obs.ts, |open| {
                     take_peak(high, &mut open.alarm, obs);
+                    take_silent(&mut open.alarm, obs);
                 })
                 .ok();
         }
-        self.new_peak(id, obs)
+        self.news(id, obs)
     }
 
-    /// A sample while the condition is active: an `update` when it sets a new peak.
-    fn new_peak(&mut self, id: u64, obs: &Observation) -> Option<AlarmUpdate> {
+    /// A sample while the condition is active: an `update` when it sets a new peak or names a
+    /// channel newly silent.
+    fn news(&mut self, id: u64, obs: &Observation) -> Option<AlarmUpdate> {
         let open = self.open.get_mut(&id)?;
         let state = open.alarm.state;
-        if next_state(state, Action::Update, true).is_none()
-            || !take_peak(self.config.high_priority_severity, &mut open.alarm, obs)
-        {
+        if next_state(state, Action::Update, true).is_none() {
+            return None;
+        }
+        let peak = take_peak(self.config.high_priority_severity, &mut open.alarm, obs);
+        let silent = take_silent(&mut open.alarm, obs);
+        if !peak && !silent {
             return None;
         }
         Some(AlarmUpdate {
@@ -384,6 +397,23 @@ fn take_peak(high_priority_severity: f64, alarm: &mut Alarm, obs: &Observation) 
     }
     alarm.priority = alarm.priority.max(priority_of(high_priority_severity, obs.severity));
     true
+}
+
+/// Adds the sample's silent channels that the alarm does not name yet (in the order they went
+/// silent), and raises the priority to at least `Medium`: while a channel is silent the monitor
+/// cannot see it, and an operator should find out why within the shift even where the
+/// statistics are quiet. Returns whether anything was added.
+fn take_silent(alarm: &mut Alarm, obs: &Observation) -> bool {
+    let before = alarm.silent_channels.len();
+    for channel in obs.silent {
+        if !alarm.silent_channels.contains(channel) {
+            alarm.silent_channels.push(channel.clone());
+        }
+    }
+    if !obs.silent.is_empty() {
+        alarm.priority = alarm.priority.max(Priority::Medium);
+    }
+    alarm.silent_channels.len() > before
 }
 
 /// The priority a severity deserves.

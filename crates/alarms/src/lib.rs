@@ -23,6 +23,11 @@
 //!   sample that set the peak, starting with the raising sample. A new peak while the condition
 //!   is active is an `update`. Priority follows the peak and only rises: `High` at or above
 //!   `high_priority_severity` (default 3.0), `Medium` from 1.5, else `Low`.
+//! - **Silent channels.** The caller names the model channels that have stopped delivering
+//!   measured values ([`Observation::silent`]) and counts such a sample as out of control: the
+//!   detector is scoring a value carried forward and cannot see that channel move. The alarm
+//!   names every channel that went silent while it was active (`Alarm::silent_channels`; a
+//!   channel newly silent is an `update`) and is at least `Medium` priority.
 //!
 //! # The alarm (ISA-18.2 states)
 //! One open alarm per asset at a time. A raise with no open alarm creates a new alarm with the

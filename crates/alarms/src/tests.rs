@@ -49,6 +49,7 @@ fn feed_at(
         out_of_control: out,
         contributors: &contributors,
         fault_class: None,
+        silent: &[],
     });
     for update in &updates {
         assert!(is_legal(update.from, update.to, update.action), "{update:?}");
@@ -228,6 +229,7 @@ fn a_new_peak_updates_contributors_fault_class_and_priority() {
         out_of_control: true,
         contributors: &contributors("ch4"),
         fault_class: Some(&class),
+        silent: &[],
     });
     let update = &updates[0];
     assert_eq!((update.action, update.from, update.to), ("update", UnackedActive, UnackedActive));
@@ -240,6 +242,63 @@ fn a_new_peak_updates_contributors_fault_class_and_priority() {
     let later = feed(&mut engine, "a", 3, 5.0, true);
     assert_eq!(later[0].alarm.fault_class, Some(class));
     assert_eq!(engine.alarm(update.alarm.id).map(|a| a.peak), Some(5.0));
+}
+
+/// One sample of asset `a` whose channels `silent` have gone silent (out of control for that
+/// alone, as the pipeline counts it), its statistics at `severity`.
+fn feed_silent(
+    engine: &mut AlarmEngine,
+    seconds: i64,
+    severity: f64,
+    silent: &[&str],
+) -> Vec<AlarmUpdate> {
+    let silent: Vec<String> = silent.iter().map(|c| c.to_string()).collect();
+    engine.observe(&Observation {
+        asset: "a",
+        site: "s1",
+        ts: at(seconds),
+        severity,
+        out_of_control: severity > 1.0 || !silent.is_empty(),
+        contributors: &contributors("ch1"),
+        fault_class: None,
+        silent: &silent,
+    })
+}
+
+#[test]
+fn a_silent_channel_is_named_by_the_alarm_at_medium_priority_at_least() {
+    let mut engine = AlarmEngine::new(simple(), 1);
+    // Quiet statistics, one silent channel: raised, Medium although the severity says Low.
+    let raised = feed_silent(&mut engine, 0, 0.3, &["flow"]);
+    assert_eq!(raised[0].action, "raise");
+    assert_eq!(raised[0].alarm.silent_channels, vec!["flow".to_string()]);
+    assert_eq!(raised[0].alarm.priority, Priority::Medium);
+    // The same channel again: nothing new. Another one: an update naming both, in order.
+    assert!(feed_silent(&mut engine, 1, 0.3, &["flow"]).is_empty());
+    let update = feed_silent(&mut engine, 2, 0.3, &["flow", "temp"]);
+    assert_eq!(
+        (update[0].action, update[0].from, update[0].to),
+        ("update", UnackedActive, UnackedActive)
+    );
+    assert_eq!(update[0].alarm.silent_channels, vec!["flow".to_string(), "temp".to_string()]);
+    // Both deliver again and the statistics are in control: the alarm returns, still naming
+    // what went silent while it was active.
+    let returned = feed_silent(&mut engine, 3, 0.3, &[]);
+    assert_eq!(returned[0].action, "return");
+    assert_eq!(returned[0].alarm.silent_channels.len(), 2);
+}
+
+#[test]
+fn an_alarm_without_silent_channels_serialises_as_before() {
+    let mut engine = AlarmEngine::new(simple(), 1);
+    let raised = feed(&mut engine, "a", 0, 2.0, true);
+    let json = serde_json::to_value(&raised[0].alarm).unwrap();
+    assert!(json.get("silent_channels").is_none(), "{json}");
+    let back: Alarm = serde_json::from_value(json).unwrap();
+    assert_eq!(back, raised[0].alarm);
+    let silent = feed_silent(&mut engine, 1, 2.0, &["flow"]);
+    let json = serde_json::to_value(&silent[0].alarm).unwrap();
+    assert_eq!(json["silent_channels"], serde_json::json!(["flow"]));
 }
 
 #[test]
@@ -543,6 +602,7 @@ fn stored(id: u64, asset: &str, state: AlarmState, cleared_at: Option<Timestamp>
         fault_class: None,
         peak: 2.0,
         shelved_until: None,
+        silent_channels: Vec::new(),
     }
 }
 

@@ -13,13 +13,27 @@ use proptest::strategy::ValueTree;
 const SECOND: i64 = 1_000_000_000;
 const ASSETS: [&str; 4] = ["pump", "valve", "reactor", "stripper"];
 const FIRST_ID: u64 = 100;
+const SILENT: [&str; 2] = ["flow", "temp"];
 
 #[derive(Debug, Clone)]
 enum Op {
-    Observe { asset: usize, severity: f64, out: bool },
-    Ack { id: u64 },
-    Shelve { id: u64, for_s: i64 },
-    Unshelve { id: u64 },
+    /// `silent`: how many of `SILENT` have gone silent (the sample is then out of control).
+    Observe {
+        asset: usize,
+        severity: f64,
+        out: bool,
+        silent: usize,
+    },
+    Ack {
+        id: u64,
+    },
+    Shelve {
+        id: u64,
+        for_s: i64,
+    },
+    Unshelve {
+        id: u64,
+    },
     Tick,
 }
 
@@ -28,8 +42,8 @@ fn op() -> impl Strategy<Value = Op> {
     let id = FIRST_ID - 2..FIRST_ID + 30;
     let severity = prop_oneof![0.0..0.95, 0.85..1.2, 1.0..6.0, Just(f64::NAN)];
     prop_oneof![
-        8 => (0..ASSETS.len(), severity, any::<bool>())
-            .prop_map(|(asset, severity, out)| Op::Observe { asset, severity, out }),
+        8 => (0..ASSETS.len(), severity, any::<bool>(), prop_oneof![6 => Just(0), 1 => 1..=2usize])
+            .prop_map(|(asset, severity, out, silent)| Op::Observe { asset, severity, out, silent }),
         1 => id.clone().prop_map(|id| Op::Ack { id }),
         1 => (id.clone(), -2..40i64).prop_map(|(id, for_s)| Op::Shelve { id, for_s }),
         1 => id.prop_map(|id| Op::Unshelve { id }),
@@ -65,6 +79,11 @@ impl Model {
         let id = update.alarm.id;
         prop_assert!(is_legal(update.from, update.to, update.action), "illegal: {update:?}");
         prop_assert_eq!(update.alarm.state, update.to);
+        prop_assert!(
+            update.alarm.silent_channels.is_empty()
+                || update.alarm.priority >= faultline_types::Priority::Medium,
+            "an alarm naming a silent channel below Medium: {update:?}"
+        );
         match self.states.get(&id) {
             Some(&state) => {
                 prop_assert_eq!(state, update.from, "update does not continue alarm {}", id);
@@ -96,6 +115,7 @@ fn run(config: AlarmConfig, ops: Vec<(Op, i64)>) -> Result<BTreeSet<&'static str
     let mut model = Model::default();
     let contributors = [Contributor { channel: "flow".into(), value: 1.5 }];
     let class = FaultClass { label: "leak".into(), confidence: 0.7 };
+    let silent_channels: Vec<String> = SILENT.iter().map(|c| c.to_string()).collect();
     let mut now = 0i64;
     let mut seen = BTreeSet::new();
     for (op, step) in ops {
@@ -103,14 +123,15 @@ fn run(config: AlarmConfig, ops: Vec<(Op, i64)>) -> Result<BTreeSet<&'static str
         let at = Timestamp(now);
         let before = engine.clone();
         let result: Result<Vec<AlarmUpdate>, _> = match op {
-            Op::Observe { asset, severity, out } => Ok(engine.observe(&Observation {
+            Op::Observe { asset, severity, out, silent } => Ok(engine.observe(&Observation {
                 asset: ASSETS[asset],
                 site: if asset % 2 == 0 { "north" } else { "south" },
                 ts: at,
                 severity,
-                out_of_control: out,
+                out_of_control: out || silent > 0,
                 contributors: &contributors,
                 fault_class: (asset == 0).then_some(&class),
+                silent: &silent_channels[..silent],
             })),
             Op::Ack { id } => engine.acknowledge(id, at).map(|u| vec![u]),
             Op::Shelve { id, for_s } => {

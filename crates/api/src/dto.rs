@@ -71,6 +71,9 @@ pub struct AssetDto {
     pub model: Option<ActiveModelDto>,
     /// Latest score, if any.
     pub last_score: Option<ScoreDto>,
+    /// Model channels silent at the latest score: no measured value for longer than their
+    /// `silent_after_seconds` (the detector reads their last value carried forward).
+    pub silent_channels: Vec<String>,
     /// Alarms not in state `normal`.
     pub open_alarms: usize,
 }
@@ -95,6 +98,7 @@ impl From<AssetStatus> for AssetDto {
                 .collect(),
             model: status.model.map(|(version, kind)| ActiveModelDto { version, kind }),
             last_score: status.last_score.as_ref().map(ScoreDto::from),
+            silent_channels: status.silent_channels,
             open_alarms: status.open_alarms,
         }
     }
@@ -262,6 +266,9 @@ pub struct AlarmDto {
     pub contributors: Vec<ContributorDto>,
     /// Suspected fault class, when a classifier is present.
     pub fault_class: Option<FaultClassDto>,
+    /// Model channels that went silent while the alarm was active (no measured value for
+    /// longer than their `silent_after_seconds`); empty when the statistics alone raised it.
+    pub silent_channels: Vec<String>,
 }
 
 pub(crate) fn priority_label(priority: Priority) -> &'static str {
@@ -291,6 +298,7 @@ impl From<&Alarm> for AlarmDto {
                 .fault_class
                 .as_ref()
                 .map(|f| FaultClassDto { label: f.label.clone(), confidence: f.confidence }),
+            silent_channels: a.silent_channels.clone(),
         }
     }
 }

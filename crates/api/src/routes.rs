@@ -210,7 +210,8 @@ pub(crate) static ROUTES: &[Route] = &[
                           faultline_frames_scored_total, faultline_alarms_raised_total, \
                           faultline_journal_commits_total, faultline_journal_commit_seconds_total, \
                           faultline_alarm_latency_seconds{quantile=\"0.5\"|\"0.99\"}, \
-                          faultline_uptime_seconds, faultline_asset_open_alarms{asset}.",
+                          faultline_uptime_seconds, faultline_asset_open_alarms{asset}, \
+                          faultline_asset_silent_channels{asset}.",
         },
         errors: &[],
         body_limit: BODY_LIMIT,
@@ -247,8 +248,8 @@ pub(crate) static ROUTES: &[Route] = &[
         response: Content {
             content_type: JSON,
             description: "Array of `{name, site, state, channels, model, last_score, \
-                          open_alarms}`; state is no_model, waiting, alarm, out_of_control or \
-                          normal.",
+                          silent_channels, open_alarms}`; state is no_model, waiting, alarm, \
+                          out_of_control or normal.",
         },
         errors: &[],
         body_limit: BODY_LIMIT,
@@ -351,7 +352,7 @@ pub(crate) static ROUTES: &[Route] = &[
             content_type: JSON,
             description: "Array of `{id, asset, state, priority, raised_at, raised_at_ns, \
                           cleared_at, cleared_at_ns, peak, contributors: [{channel, value}], \
-                          fault_class}`.",
+                          fault_class, silent_channels}`.",
         },
         errors: &[400],
         body_limit: BODY_LIMIT,

@@ -10,7 +10,8 @@ use faultline_types::{
     ChannelSchema, Contributor, FaultClass, RejectReason, Sample, SchemaError, Score, Timestamp,
 };
 
-use crate::config::ChannelConfig;
+use crate::config::{ChannelConfig, DEFAULT_SILENT_AFTER_SECONDS};
+use crate::silence::Silence;
 
 /// Contributors stored with each score and alarm.
 pub(crate) const TOP_CONTRIBUTORS: usize = 3;
@@ -129,6 +130,11 @@ pub(crate) struct AssetRuntime {
     pub diagnosis: Option<Diagnosis>,
     /// The suspected fault of the latest scored sample.
     pub suspect: Option<FaultClass>,
+    /// The asset's silence limit (seconds; 0: off), where a channel does not set its own.
+    pub silent_after_seconds: u64,
+    /// The model channels silent at the latest scored sample (see `silence.rs`), in schema
+    /// order: the alarm engine counts that sample as out of control and names them.
+    pub silent: Vec<String>,
 }
 
 pub(crate) struct ActiveModel {
@@ -142,6 +148,9 @@ pub(crate) struct ActiveModel {
     memory: usize,
     monitor: Monitor,
     score: Score,
+    silence: Silence,
+    /// The schema positions of the channels silent at the latest frame.
+    silent_at: Vec<usize>,
 }
 
 /// The outcome of one sample.
@@ -163,7 +172,23 @@ impl AssetRuntime {
             last_ts: None,
             diagnosis: None,
             suspect: None,
+            silent_after_seconds: DEFAULT_SILENT_AFTER_SECONDS,
+            silent: Vec::new(),
         }
+    }
+
+    /// Each schema channel's silence limit in seconds: its configured own, else the asset's.
+    fn silence_limits(&self, schema: &ChannelSchema) -> Vec<u64> {
+        schema
+            .names()
+            .map(|name| {
+                self.channels
+                    .iter()
+                    .find(|c| c.name == name)
+                    .and_then(|c| c.silent_after_seconds)
+                    .unwrap_or(self.silent_after_seconds)
+            })
+            .collect()
     }
 
     /// Checks that a model fits this asset: every model channel must be configured (when
@@ -206,6 +231,8 @@ impl AssetRuntime {
         }
         let monitor = Monitor::for_model(model);
         let score = monitor.new_score();
+        let silence = Silence::new(&self.silence_limits(&file.schema));
+        self.silent.clear();
         if let Some(diagnosis) = &mut self.diagnosis
             && let Err(error) = diagnosis.follow(&file.schema)
         {
@@ -222,6 +249,8 @@ impl AssetRuntime {
             memory,
             monitor,
             score,
+            silence,
+            silent_at: Vec::new(),
         });
     }
 
@@ -230,16 +259,20 @@ impl AssetRuntime {
     /// check's runs, the values carried forward) is where an uninterrupted run would have left
     /// it; then frames continue after the newest journaled sample. Without it every restart
     /// started from a fresh state: an alarm on a persistent shift or a frozen sensor returned
-    /// and was raised again once the memory had rebuilt.
+    /// and was raised again once the memory had rebuilt. The channels' silence is measured
+    /// again over the same samples (a channel silent through all of them counts from the
+    /// first).
     pub fn warm<'a>(&mut self, samples: impl IntoIterator<Item = &'a Sample>) {
         let Some(active) = &mut self.model else { return };
         active.framer = Framer::new(active.schema.clone(), active.fallback.clone());
+        active.silence.reset();
         for sample in samples {
             // A sample this model's frames stage refuses (only channels it does not know:
             // journaled for a later refit) was not scored before either; it warms nothing.
             if let Ok(framed) = active.framer.accept(sample) {
                 let frame = &framed.frame;
                 active.monitor.score_measured(&frame.values, &frame.measured, &mut active.score);
+                active.silence.observe(frame.ts, &frame.measured, &mut active.silent_at);
                 if let Some(diagnosis) = &mut self.diagnosis {
                     diagnosis.push(&frame.values);
                 }
@@ -294,6 +327,10 @@ impl AssetRuntime {
         *unknown = framed.unknown_channels;
         let frame = &framed.frame;
         active.monitor.score_measured(&frame.values, &frame.measured, &mut active.score);
+        active.silence.observe(frame.ts, &frame.measured, &mut active.silent_at);
+        self.silent.clear();
+        let silent = active.silent_at.iter().filter_map(|&j| active.schema.names().nth(j));
+        self.silent.extend(silent.map(str::to_owned));
         let score = &active.score;
         if let Some(diagnosis) = &mut self.diagnosis {
             diagnosis.push(&framed.frame.values);

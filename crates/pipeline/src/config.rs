@@ -14,6 +14,7 @@
 //! name = "etch01"
 //! model = "models/etch01.flm"      # optional: registered and activated at start
 //! channels = [{ name = "pressure", unit = "mTorr", low = 0.0, high = 200.0 }]
+//! silent_after_seconds = 300      # a model channel without a measured value this long alarms
 //!
 //! [[sources]]
 //! kind = "mqtt"
@@ -186,6 +187,21 @@ pub struct AssetConfig {
     /// Channels with units and engineering limits (defaults to the model's schema).
     #[serde(default)]
     pub channels: Vec<ChannelConfig>,
+    /// A model channel that delivers no measured value (absent from the asset's samples, or
+    /// `bad` or `missing`) for longer than this many seconds of data time is **silent**: the
+    /// detector is scoring its last value carried forward, so the asset's alarm is raised and
+    /// names it. 0 turns the check off; a channel's own `silent_after_seconds` overrides it
+    /// (give a report-by-exception channel the longest time it may legitimately hold still).
+    #[serde(default = "default_silent_after_seconds")]
+    pub silent_after_seconds: u64,
+}
+
+/// Five minutes of data time: long enough for a channel sent less often than the others, short
+/// enough that a monitor blind on a channel is noticed within the shift.
+pub const DEFAULT_SILENT_AFTER_SECONDS: u64 = 300;
+
+fn default_silent_after_seconds() -> u64 {
+    DEFAULT_SILENT_AFTER_SECONDS
 }
 
 /// A channel of an asset.
@@ -203,6 +219,10 @@ pub struct ChannelConfig {
     /// Upper engineering limit.
     #[serde(default)]
     pub high: Option<f64>,
+    /// This channel's own silence limit (seconds of data time without a measured value; 0:
+    /// never), instead of the asset's `silent_after_seconds`.
+    #[serde(default)]
+    pub silent_after_seconds: Option<u64>,
 }
 
 /// A source of samples.

@@ -65,6 +65,9 @@ pub struct AssetStatus {
     pub model: Option<(u32, String)>,
     /// Latest score.
     pub last_score: Option<ScoreRecord>,
+    /// Model channels silent at the latest score: no measured value for longer than their
+    /// `silent_after_seconds`, so the detector reads their last value carried forward.
+    pub silent_channels: Vec<String>,
     /// Alarms not in state normal.
     pub open_alarms: usize,
 }

@@ -26,11 +26,13 @@ mod hsms;
 mod metrics;
 mod processor;
 mod replay;
+mod silence;
 
 pub use command::{Command, CommandError, CommandOutcome};
 pub use config::{
-    AssetConfig, ChannelConfig, Config, ConfigError, ContextVarConfig, IngestConfig,
-    SecurityConfig, SinkConfig, SourceConfig, SvChannelConfig, TlsConfig,
+    AssetConfig, ChannelConfig, Config, ConfigError, ContextVarConfig,
+    DEFAULT_SILENT_AFTER_SECONDS, IngestConfig, SecurityConfig, SinkConfig, SourceConfig,
+    SvChannelConfig, TlsConfig,
 };
 pub use engine::{AssetStatus, Engine, EngineError, IngestReport, LiveEvent};
 pub use metrics::{Metrics, MetricsSnapshot};

@@ -226,6 +226,7 @@ impl State {
                 config.site_of(asset).to_string(),
                 asset.channels.clone(),
             );
+            runtime.silent_after_seconds = asset.silent_after_seconds;
             runtime.last_ts = store.last_sample_ts(&asset.name)?;
             let model_error =
                 |message: String| EngineError::Model { asset: asset.name.clone(), message };
@@ -348,6 +349,7 @@ impl State {
                                 unit: None,
                                 low: None,
                                 high: None,
+                                silent_after_seconds: None,
                             })
                             .collect()
                     })
@@ -356,6 +358,7 @@ impl State {
                 },
                 model: a.model.as_ref().map(|m| (m.version, m.kind.clone())),
                 last_score: a.last.clone(),
+                silent_channels: a.silent.clone(),
                 open_alarms: open.iter().filter(|al| al.asset == a.name).count(),
             })
             .collect();
@@ -763,9 +766,13 @@ impl State {
                 site: &asset.site,
                 ts: record.ts,
                 severity: severity(&record),
-                out_of_control: record.alarm,
+                // A silent channel is read as its last value: the statistics cannot see it, so
+                // the sample is out of control for that alone (the record keeps the
+                // detector's own verdict).
+                out_of_control: record.alarm || !asset.silent.is_empty(),
                 contributors: &record.top,
                 fault_class: asset.suspect.as_ref(),
+                silent: &asset.silent,
             };
             for update in self.alarms.observe(&observation) {
                 if update.action == "raise" && update.from == AlarmState::Normal {

@@ -32,12 +32,17 @@ fn faulty_on(plant: &Plant, rows: usize, seed: u64, channel: usize) -> Recording
 }
 
 fn samples(run: &Recording, asset: &str, start: i64) -> Vec<Sample> {
+    samples_every(run, asset, start, 1_000_000)
+}
+
+/// The rows of `run` as samples of `asset`, `step` ns apart from `start`.
+fn samples_every(run: &Recording, asset: &str, start: i64, step: i64) -> Vec<Sample> {
     let names: Vec<&str> = run.schema.names().collect();
     run.iter_rows()
         .enumerate()
         .map(|(i, row)| Sample {
             asset: asset.into(),
-            ts: Timestamp(start + i as i64 * 1_000_000),
+            ts: Timestamp(start + i as i64 * step),
             values: names
                 .iter()
                 .zip(row)
@@ -477,6 +482,102 @@ async fn frozen_alarm_survives_a_restart_and_an_activation(limit: Option<u32>) {
         open.iter().any(|a| a.id == alarm.id && a.state.as_str() == "unacked_active"),
         "{open:?}"
     );
+    engine.shutdown().await;
+}
+
+/// A channel that stops delivering is carried forward by the frames stage, so the statistics
+/// cannot see it move; once it has been silent for longer than its `silent_after_seconds` (data
+/// time) the asset's alarm is raised and names it, across a restart, until it delivers again.
+/// A channel whose check is off (0) is never named.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_channel_that_stops_delivering_raises_an_alarm_naming_it() {
+    const SECOND: i64 = 1_000_000_000;
+    let dir = tempfile::tempdir().unwrap();
+    // Channels that barely move together, so a value carried forward at its mean keeps every
+    // statistic in control: what raises the alarm here is the silence alone.
+    let plant = Plant::new(PlantConfig {
+        channels: 6,
+        factors: 2,
+        noise: 3.0,
+        autocorrelation: 0.0,
+        ..PlantConfig::default()
+    });
+    let channels: Vec<String> = (1..=6)
+        .map(|j| match j {
+            6 => "{ name = \"ch6\", silent_after_seconds = 0 }".to_string(),
+            _ => format!("{{ name = \"ch{j}\" }}"),
+        })
+        .collect();
+    let text = format!(
+        "{}silent_after_seconds = 30\nchannels = [{}]\n",
+        line_config(dir.path(), &plant),
+        channels.join(", ")
+    );
+    let config = Config::parse(&text, Path::new("test.toml")).unwrap();
+    // One sample a second: 100 whole, then ch2 and ch6 stop (ch2 first absent, then `bad`),
+    // then everything again.
+    let mut all = samples_every(&plant.normal_run(300, 8), "line", 0, SECOND);
+    let ch2 = |sample: &Sample| sample.values.iter().find(|v| v.channel == "ch2").map(|v| v.value);
+    let mean = all[..100].iter().filter_map(ch2).sum::<f64>() / 100.0;
+    if let Some(last) = all[99].values.iter_mut().find(|v| v.channel == "ch2") {
+        last.value = mean;
+    }
+    for (i, sample) in all.iter_mut().enumerate().take(240).skip(100) {
+        sample.values.retain(|v| v.channel != "ch6");
+        if i < 170 {
+            sample.values.retain(|v| v.channel != "ch2");
+        } else if let Some(v) = sample.values.iter_mut().find(|v| v.channel == "ch2") {
+            v.quality = Quality::Bad;
+        }
+    }
+    let scored = |engine: &Engine, n: usize| {
+        let reader = engine.reader().unwrap();
+        async move {
+            wait_for("scores", || {
+                (reader.latest_scores("line", 100_000).ok()?.len() >= n).then_some(())
+            })
+            .await
+        }
+    };
+
+    let engine = Engine::start(config.clone()).await.unwrap();
+    assert_eq!(engine.ingest_samples(all[..200].to_vec()).await.unwrap().accepted, 200);
+    scored(&engine, 200).await;
+    let reader = engine.reader().unwrap();
+    let alarms = reader.alarms(&Default::default()).unwrap();
+    assert_eq!(alarms.len(), 1, "{alarms:?}");
+    let alarm = &alarms[0];
+    assert_eq!(alarm.silent_channels, vec!["ch2".to_string()], "{alarm:?}");
+    // ch2 last delivered at 99 s: silent from 130 s (more than 30 s), raised on the third
+    // such sample (persistence 3 of 5).
+    assert_eq!(alarm.raised_at, Timestamp(132 * SECOND), "{alarm:?}");
+    assert!(alarm.priority >= faultline_types::Priority::Medium, "{alarm:?}");
+    assert_eq!(alarm.state.as_str(), "unacked_active");
+    let status = engine.assets();
+    assert_eq!(status[0].silent_channels, vec!["ch2".to_string()]);
+    let before = reader.events(usize::MAX, None).unwrap().last().map(|(id, _)| *id);
+    engine.shutdown().await;
+
+    // Restarted while ch2 is still silent: the warm-up measures its silence again, so the
+    // alarm neither returns nor is raised anew; once ch2 delivers, it returns.
+    let engine = Engine::start(config).await.unwrap();
+    assert_eq!(engine.ingest_samples(all[200..].to_vec()).await.unwrap().accepted, 100);
+    scored(&engine, 300).await;
+    let reader = engine.reader().unwrap();
+    let target = format!("alarm/{}", alarm.id);
+    let changes: Vec<String> = reader
+        .events(usize::MAX, before)
+        .unwrap()
+        .into_iter()
+        .filter(|(_, e)| e.target == target && e.action != "alarm.update")
+        .map(|(_, e)| e.action)
+        .collect();
+    assert_eq!(changes, vec!["alarm.return".to_string()]);
+    let alarm = reader.alarms(&Default::default()).unwrap().remove(0);
+    assert_eq!(alarm.state.as_str(), "unacked_returned", "{alarm:?}");
+    // ch2 delivers again at 240 s; the alarm returns after 5 clear samples.
+    assert_eq!(alarm.cleared_at, Some(Timestamp(244 * SECOND)), "{alarm:?}");
+    assert!(engine.assets()[0].silent_channels.is_empty());
     engine.shutdown().await;
 }
 

@@ -4,7 +4,8 @@ use std::io::Write;
 
 use crate::{AlarmEvent, Sink, SinkError};
 
-/// Writes `alarm <id> <action> <from> -> <to> (<actor>) on <asset>: <top contributors>` lines.
+/// Writes `alarm <id> <action> <from> -> <to> (<actor>) on <asset>: <top contributors>` lines,
+/// followed by `; silent: <channels>` when channels went silent during the alarm.
 pub struct LogSink<W: Write + Send> {
     out: W,
 }
@@ -21,9 +22,14 @@ impl<W: Write + Send> Sink for LogSink<W> {
         let alarm = event.alarm;
         let top: Vec<String> =
             alarm.contributors.iter().map(|c| format!("{} {:.1}", c.channel, c.value)).collect();
+        let silent = if alarm.silent_channels.is_empty() {
+            String::new()
+        } else {
+            format!("; silent: {}", alarm.silent_channels.join(", "))
+        };
         writeln!(
             self.out,
-            "alarm {} {} {} -> {} ({}) on {}: {}",
+            "alarm {} {} {} -> {} ({}) on {}: {}{silent}",
             alarm.id,
             event.action,
             event.from.as_str(),
@@ -56,6 +62,7 @@ mod tests {
             fault_class: None,
             peak: 10.0,
             shelved_until: None,
+            silent_channels: Vec::new(),
         };
         let mut sink = LogSink::new(Vec::new());
         let event = AlarmEvent {
@@ -71,5 +78,10 @@ mod tests {
             text,
             "alarm 7 raise normal -> unacked_active (engine) on etch01: rf_reflected_power 9.3\n"
         );
+        let silent = Alarm { silent_channels: vec!["chamber_pressure".into()], ..alarm.clone() };
+        let mut sink = LogSink::new(Vec::new());
+        sink.alarm(&AlarmEvent { alarm: &silent, ..event }).unwrap();
+        let text = String::from_utf8(sink.out).unwrap();
+        assert!(text.ends_with("rf_reflected_power 9.3; silent: chamber_pressure\n"), "{text}");
     }
 }

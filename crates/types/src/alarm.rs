@@ -92,4 +92,11 @@ pub struct Alarm {
     /// field existed; such a shelf expires at the engine's first tick after a restart.
     #[serde(default)]
     pub shelved_until: Option<Timestamp>,
+    /// Model channels that went silent while the condition was active: no measured value for
+    /// longer than their `silent_after_seconds` of data time, so the detector was scoring a
+    /// value carried forward (it cannot see that channel move). Empty for an alarm the
+    /// statistics alone raised, and then left out of the JSON, so alarms logged before the
+    /// field existed read and write unchanged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub silent_channels: Vec<String>,
 }

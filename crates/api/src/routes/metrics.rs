@@ -135,6 +135,16 @@ pub(crate) fn render(m: &MetricsSnapshot, assets: &[AssetStatus], uptime: f64) -
         .map(|a| (format!("{{asset=\"{}\"}}", label(&a.name)), a.open_alarms.to_string()))
         .collect();
     family("faultline_asset_open_alarms", "gauge", "Alarms not in state normal, per asset.", &open);
+    let silent: Vec<(String, String)> = assets
+        .iter()
+        .map(|a| (format!("{{asset=\"{}\"}}", label(&a.name)), a.silent_channels.len().to_string()))
+        .collect();
+    family(
+        "faultline_asset_silent_channels",
+        "gauge",
+        "Model channels without a measured value for longer than their limit, per asset.",
+        &silent,
+    );
     out
 }
 
@@ -174,6 +184,7 @@ mod tests {
             channels: vec![],
             model: None,
             last_score: None,
+            silent_channels: vec!["flow".into()],
             open_alarms: 2,
         };
         let text = render(&m, &[asset], 1.5);
@@ -187,6 +198,7 @@ mod tests {
         assert!(text.contains("faultline_alarm_latency_seconds{quantile=\"0.5\"} 0.25\n"));
         assert!(text.contains("faultline_alarm_latency_seconds{quantile=\"0.99\"} NaN\n"));
         assert!(text.contains("faultline_asset_open_alarms{asset=\"a\\\"b\"} 2\n"));
+        assert!(text.contains("faultline_asset_silent_channels{asset=\"a\\\"b\"} 1\n"));
         assert!(text.contains("faultline_uptime_seconds 1.5\n"));
         for line in text.lines().filter(|l| !l.starts_with('#')) {
             assert_eq!(line.split(' ').count(), 2, "{line}");

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use faultline_detectors::PcaConfig;
-use faultline_pipeline::{AssetConfig, Config, Engine, SourceConfig};
+use faultline_pipeline::{AssetConfig, Config, DEFAULT_SILENT_AFTER_SECONDS, Engine, SourceConfig};
 use faultline_store::TrainingSummary;
 use faultline_testkit::broker::Mosquitto;
 use faultline_testkit::{Plant, PlantConfig};
@@ -143,6 +143,7 @@ async fn start_engine(plant: &Plant, dir: &std::path::Path, port: u16) -> anyhow
             model: Some(path),
             classifier: None,
             channels: Vec::new(),
+            silent_after_seconds: DEFAULT_SILENT_AFTER_SECONDS,
         }],
         sources: vec![SourceConfig::Mqtt {
             host: "127.0.0.1".into(),

@@ -10,7 +10,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 use faultline_detectors::PcaConfig;
-use faultline_pipeline::{AssetConfig, ChannelConfig, Config, Engine};
+use faultline_pipeline::{
+    AssetConfig, ChannelConfig, Config, DEFAULT_SILENT_AFTER_SECONDS, Engine,
+};
 use faultline_store::TrainingSummary;
 use faultline_testkit::{LineSimulator, Sector, demo_lines};
 use faultline_train::{Method, fit_model};
@@ -60,8 +62,10 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<()> {
                     unit: Some(c.unit.to_string()),
                     low: None,
                     high: None,
+                    silent_after_seconds: None,
                 })
                 .collect(),
+            silent_after_seconds: DEFAULT_SILENT_AFTER_SECONDS,
         });
         println!("  {:<14} {} ({} channels)", spec.asset, spec.title, spec.channels.len());
         simulators.push(simulator);
