@@ -12,6 +12,8 @@ export interface Channel { name: string; unit: string | null; low: number | null
 export interface Asset {
   name: string; site: string; state: string; channels: Channel[];
   model: { version: number; kind: string } | null; last_score: Score | null; open_alarms: number;
+  /** Model channels with no measured value for longer than their limit (docs/alarms.md). */
+  silent_channels?: string[];
 }
 export interface FaultClass { label: string; confidence: number }
 export interface Alarm {
@@ -19,6 +21,8 @@ export interface Alarm {
   raised_at_ns: number; cleared_at: string | null; cleared_at_ns: number | null; peak: number;
   contributors: Contributor[]; fault_class: FaultClass | null;
   shelved_until?: string | null; shelved_until_ns?: number | null;
+  /** Channels that went silent while the alarm was active. */
+  silent_channels?: string[];
 }
 export interface AlarmChange { action: string; from: string; to: string; alarm: Alarm }
 export interface Sample { seq: number; ts: string; ts_ns: number; values: Record<string, number> }

@@ -573,6 +573,23 @@ kind = "log"
     }
 
     #[test]
+    fn silence_limits_default_to_five_minutes_and_a_channel_may_set_its_own() {
+        let config = parse(
+            "data_dir = \"d\"\n[[assets]]\nname = \"a\"\n[[assets]]\nname = \"b\"\n\
+             silent_after_seconds = 0\nchannels = [{ name = \"flow\", silent_after_seconds = 3600 }]\n",
+        )
+        .unwrap();
+        assert_eq!(config.assets[0].silent_after_seconds, DEFAULT_SILENT_AFTER_SECONDS);
+        assert_eq!(DEFAULT_SILENT_AFTER_SECONDS, 300);
+        assert_eq!(config.assets[1].silent_after_seconds, 0);
+        assert_eq!(config.assets[1].channels[0].silent_after_seconds, Some(3600));
+        let err = parse("data_dir = \"d\"\n[[assets]]\nname = \"a\"\nsilent_after_seconds = -1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(":4:") && err.contains("expected u64"), "{err}");
+    }
+
+    #[test]
     fn security_and_tls_have_safe_defaults_and_are_checked() {
         let config = parse("data_dir = \"d\"\n").unwrap();
         assert_eq!(config.security, SecurityConfig::default());

@@ -70,6 +70,8 @@ export function overviewView(root: HTMLElement, ctx: Ctx): () => void {
       h('div', { class: 'card-row' },
         h('span', { class: 'muted small' }, a.model ? t('overview.model', { version: a.model.version, kind: a.model.kind }) : t('overview.noModel')),
         card.time),
+      a.silent_channels?.length ? h('div', { class: 'card-silent small', role: 'status' },
+        t('overview.silent', { channels: a.silent_channels.join(', ') })) : null,
       top.length ? h('div', { class: 'card-contrib' },
         h('div', { class: 'small muted' }, t('overview.movedMost')), contributionBars(top.slice(0, 3), (c) => c)) : null,
       h('div', { class: 'card-alarms' },
