@@ -7,7 +7,8 @@
 // default target/browser-test), BROWSER_TEST_TIMEOUT_S (alarm wait, default 120).
 //
 // It logs in, watches a control chart update live, acknowledges and shelves alarms, switches to
-// Korean, uploads, signs and refits models, verifies the audit trail, manages a user and an API
+// Korean, uploads, signs and refits models, verifies the audit trail, finds the demo's silent
+// sensor named on its alarm, manages a user and an API
 // token on the Access page, changes the password and saves screenshots. It installs nothing: scripts/test installs chromium and runs `npm ci`.
 // The last line has cargo's `test result:` shape so that scripts/test's totals count it.
 import { chromium } from 'playwright-core';
@@ -296,6 +297,23 @@ async function drive(base, creds, dataDir) {
       const verify = await page.locator('[data-testid=audit-verify]').innerText();
       log(`audit verification shows: ${verify}`);
       if (!(await page.locator('.verify-ok').count())) throw new Error(`audit chain not verified: ${verify}`);
+    });
+
+    await check('a sensor that stops sending is named on its alarm', page, async () => {
+      // The demo's moulding line stops sending mould_temperature at 95 s; after 10 s of silence
+      // its alarm names the channel (docs/alarms.md, "Silent channels").
+      await page.goto(`${base}/#/alarms`);
+      await page.locator('#flt-state').selectOption('');
+      const chip = page.locator('[data-testid=alarm-table] tr .chip-silent').first();
+      log(`waiting up to ${alarmWaitS} s for the dropout's alarm`);
+      await chip.waitFor({ timeout: alarmWaitS * 1000 });
+      const text = (await chip.innerText()).trim();
+      const row = chip.locator('xpath=ancestor::tr');
+      const asset = (await row.locator('td').nth(2).innerText()).trim();
+      log(`alarm #${await row.getAttribute('data-alarm')} on ${asset}: ${text}`);
+      if (asset !== 'moulding-07' || !text.includes('mould_temperature')) throw new Error(`unexpected: ${asset} ${text}`);
+      await page.screenshot({ path: path.join(out, '13b-alarm-silent.png'), fullPage: true });
+      await page.locator('#flt-state').selectOption('open');
     });
 
     await check('create an API token, see its last use, revoke it', page, async () => {

@@ -16,7 +16,9 @@ mod plant;
 mod stats;
 
 pub use fault::{Fault, FaultKind, inject};
-pub use lines::{ChannelSpec, LineSimulator, LineSpec, Sector, UnknownFault, demo_lines};
+pub use lines::{
+    ChannelSpec, LineSimulator, LineSpec, Sector, UnknownChannel, UnknownFault, demo_lines,
+};
 pub use plant::{Plant, PlantConfig};
 
 pub mod broker;

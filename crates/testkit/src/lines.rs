@@ -148,6 +148,31 @@ struct Scheduled {
     end: u64,
 }
 
+/// A channel left out of live samples from `onset` to before `end` (live sample counts).
+#[derive(Debug, Clone)]
+struct Dropout {
+    channel: usize,
+    onset: u64,
+    end: u64,
+}
+
+/// [`LineSimulator::schedule_dropout`] was given a channel the line does not have.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownChannel {
+    /// The line's asset name.
+    pub asset: &'static str,
+    /// The name that was asked for.
+    pub channel: String,
+}
+
+impl fmt::Display for UnknownChannel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line `{}` has no channel `{}`", self.asset, self.channel)
+    }
+}
+
+impl std::error::Error for UnknownChannel {}
+
 /// The simulation model behind a line, chosen by its sector.
 #[derive(Debug, Clone)]
 enum Model {
@@ -222,6 +247,7 @@ pub struct LineSimulator {
     /// For each name of `spec.faults`, its index in the model's fault list.
     fault_indices: Vec<usize>,
     scheduled: Vec<Scheduled>,
+    dropouts: Vec<Dropout>,
     /// Live samples produced so far.
     clock: u64,
     active: Option<&'static str>,
@@ -262,6 +288,7 @@ impl LineSimulator {
             row: vec![0.0; spec.channels.len()],
             fault_indices,
             scheduled: Vec::new(),
+            dropouts: Vec::new(),
             clock: 0,
             active: None,
         }
@@ -322,10 +349,31 @@ impl LineSimulator {
         Ok(())
     }
 
-    /// The next live sample at data time `ts` (all qualities `Good`), with the line's context
-    /// (`phase` and `batch` for the bioreactor, `recipe`, `lot` and `wafer` for etch, …).
+    /// Leaves `channel` out of the live samples starting `after` live samples from now and
+    /// lasting `duration` samples: a transmitter that stops reporting while the process runs on
+    /// (the line itself is unchanged, only the sample lacks the value).
+    pub fn schedule_dropout(
+        &mut self,
+        channel: &str,
+        after: u64,
+        duration: u64,
+    ) -> Result<(), UnknownChannel> {
+        let Some(index) = self.spec.channels.iter().position(|c| c.name == channel) else {
+            return Err(UnknownChannel { asset: self.spec.asset, channel: channel.to_owned() });
+        };
+        let onset = self.clock.saturating_add(after);
+        self.dropouts.push(Dropout { channel: index, onset, end: onset.saturating_add(duration) });
+        Ok(())
+    }
+
+    /// The next live sample at data time `ts` (all qualities `Good`, without the channels a
+    /// dropout leaves out), with the line's context (`phase` and `batch` for the bioreactor,
+    /// `recipe`, `lot` and `wafer` for etch, …).
     pub fn next_sample(&mut self, ts: Timestamp) -> Sample {
         let tick = self.tick();
+        let now = self.clock;
+        self.dropouts.retain(|d| d.end > now);
+        let dropped = |j: usize| self.dropouts.iter().any(|d| d.channel == j && d.onset <= now);
         self.model.step(&mut self.rng, tick, &mut self.row);
         self.clock += 1;
         let values = self
@@ -333,7 +381,9 @@ impl LineSimulator {
             .channels
             .iter()
             .zip(&self.row)
-            .map(|(c, &value)| ChannelValue {
+            .enumerate()
+            .filter(|&(j, _)| !dropped(j))
+            .map(|(_, (c, &value))| ChannelValue {
                 channel: c.name.to_owned(),
                 value,
                 quality: Quality::Good,

@@ -10,9 +10,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 use faultline_detectors::PcaConfig;
-use faultline_pipeline::{
-    AssetConfig, ChannelConfig, Config, DEFAULT_SILENT_AFTER_SECONDS, Engine,
-};
+use faultline_pipeline::{AssetConfig, ChannelConfig, Config, Engine};
 use faultline_store::TrainingSummary;
 use faultline_testkit::{LineSimulator, Sector, demo_lines};
 use faultline_train::{Method, fit_model};
@@ -31,6 +29,16 @@ const FIRST_FAULT_S: u64 = 20;
 const STAGGER_S: u64 = 8;
 /// Each fault lasts this long, followed by as long a normal stretch.
 const FAULT_S: u64 = 45;
+/// A sensor drops out: `DROPOUT_CHANNEL` of `DROPOUT_LINE` sends nothing from `DROPOUT_AT_S` for
+/// `DROPOUT_S` seconds, inside that line's first normal stretch (its faults run 44–89 s and
+/// 134–179 s), while its other channels keep streaming.
+const DROPOUT_LINE: &str = "moulding-07";
+const DROPOUT_CHANNEL: &str = "mould_temperature";
+const DROPOUT_AT_S: u64 = 95;
+const DROPOUT_S: u64 = 30;
+/// The demo's silence limit, shorter than the default five minutes so the dropout alarms
+/// within the demo's first two minutes.
+const SILENT_AFTER_S: u64 = 10;
 
 pub async fn run(args: &DemoArgs) -> anyhow::Result<()> {
     let (data_dir, _temporary) = match &args.data_dir {
@@ -49,6 +57,13 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<()> {
         let mut simulator = LineSimulator::new(spec, args.seed + i as u64);
         let model = fit_line(&mut simulator, &data_dir)?;
         schedule_faults(&mut simulator, i as u64)?;
+        if spec.asset == DROPOUT_LINE {
+            simulator.schedule_dropout(
+                DROPOUT_CHANNEL,
+                DROPOUT_AT_S * RATE_HZ,
+                DROPOUT_S * RATE_HZ,
+            )?;
+        }
         assets.push(AssetConfig {
             name: spec.asset.to_string(),
             site: Some(spec.site.to_string()),
@@ -65,7 +80,7 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<()> {
                     silent_after_seconds: None,
                 })
                 .collect(),
-            silent_after_seconds: DEFAULT_SILENT_AFTER_SECONDS,
+            silent_after_seconds: SILENT_AFTER_S,
         });
         println!("  {:<14} {} ({} channels)", spec.asset, spec.title, spec.channels.len());
         simulators.push(simulator);
@@ -151,7 +166,9 @@ fn print_guide(args: &DemoArgs, token: &Path, data_dir: &Path) {
     let base = format!("http://{}", args.listen);
     println!(
         "\nFour lines stream {RATE_HZ} samples/s each; the first fault starts after {FIRST_FAULT_S} s \
-         (HBM etch), the others {STAGGER_S} s apart, each lasting {FAULT_S} s.\n\
+         (HBM etch), the others {STAGGER_S} s apart, each lasting {FAULT_S} s. At {DROPOUT_AT_S} s \
+         {DROPOUT_LINE}'s {DROPOUT_CHANNEL} stops sending for {DROPOUT_S} s: after {SILENT_AFTER_S} s \
+         of silence its alarm names the channel (\"no data\").\n\
          Data directory: {data}\n\nDashboard: {base}/ (open it in a browser)\n\nWhat to look at:\n\
          \x20 TOKEN=$(cat {token})\n\
          \x20 curl -s -H \"Authorization: Bearer $TOKEN\" {base}/api/v1/assets     # live state of every line\n\

@@ -412,6 +412,24 @@ fn each_fault_changes_its_channels_from_onset_until_it_ends() {
 }
 
 #[test]
+fn a_dropout_leaves_one_channel_out_of_its_window_and_nothing_else_changes() {
+    let spec = line("moulding-07");
+    let (mut plain, mut dropped) = (LineSimulator::new(&spec, 5), LineSimulator::new(&spec, 5));
+    dropped.schedule_dropout("mould_temperature", 3, 4).unwrap();
+    for i in 0..10 {
+        let (a, b) = (plain.next_sample(ts(i)), dropped.next_sample(ts(i)));
+        let out = (3..7).contains(&i);
+        let expected: Vec<_> =
+            a.values.iter().filter(|v| !out || v.channel != "mould_temperature").cloned().collect();
+        assert_eq!(b.values, expected, "sample {i}");
+        assert_eq!(b.values.len(), spec.channels.len() - usize::from(out));
+    }
+    let err = dropped.schedule_dropout("flux_capacitor", 0, 1).unwrap_err();
+    assert_eq!(err, UnknownChannel { asset: "moulding-07", channel: "flux_capacitor".into() });
+    assert!(err.to_string().contains("flux_capacitor"));
+}
+
+#[test]
 fn an_unknown_fault_is_an_error_naming_the_known_ones() {
     for spec in demo_lines() {
         let mut sim = LineSimulator::new(&spec, 3);
