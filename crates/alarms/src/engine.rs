@@ -311,9 +311,7 @@ impl AlarmEngine {
     fn news(&mut self, id: u64, obs: &Observation) -> Option<AlarmUpdate> {
         let open = self.open.get_mut(&id)?;
         let state = open.alarm.state;
-        if next_state(state, Action::Update, true).is_none() {
-            return None;
-        }
+        next_state(state, Action::Update, true)?;
         let peak = take_peak(self.config.high_priority_severity, &mut open.alarm, obs);
         let silent = take_silent(&mut open.alarm, obs);
         if !peak && !silent {
