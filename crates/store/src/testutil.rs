@@ -86,6 +86,6 @@ pub fn alarm(id: u64, asset: &str, raised_ns: i64, state: AlarmState) -> Alarm {
         shelved_until: (state == AlarmState::Shelved)
             .then(|| Timestamp::from_nanos(raised_ns + 60)),
         // Every other alarm names a silent channel, so both shapes go through the store.
-        silent_channels: if id % 2 == 0 { vec!["c1".into()] } else { Vec::new() },
+        silent_channels: if id.is_multiple_of(2) { vec!["c1".into()] } else { Vec::new() },
     }
 }
