@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use faultline_types::{Alarm, AlarmState, Contributor, FaultClass, Priority, Timestamp};
+use faultline_types::{Alarm, AlarmKind, AlarmState, Contributor, FaultClass, Priority, Timestamp};
 
 use crate::condition::{Condition, Edge};
 use crate::config::MEDIUM_PRIORITY_SEVERITY;
@@ -29,10 +29,10 @@ pub struct Observation<'a> {
     pub contributors: &'a [Contributor],
     /// The suspected fault, when a classifier model is present.
     pub fault_class: Option<&'a FaultClass>,
-    /// Model channels that have gone silent (no measured value for longer than their limit):
-    /// the sample is then out of control whatever its statistics say, since the detector is
-    /// blind on them. The caller sets `out_of_control` accordingly.
-    pub silent: &'a [String],
+    /// Which of the asset's alarm conditions this sample feeds: the process (the detector's
+    /// verdict) or the silence of its channels (out of control while any channel is silent;
+    /// severity the number of silent channels; contributors those channels).
+    pub kind: AlarmKind,
 }
 
 /// One change of one alarm, to be written to the alarm log and published.
@@ -45,8 +45,7 @@ pub struct AlarmUpdate {
     /// The state after.
     pub to: AlarmState,
     /// What happened: `raise`, `return`, `ack`, `shelve`, `unshelve`, `shelve_expired`,
-    /// `suppress` or `update` (the record changed, the state did not: `from == to`: a new
-    /// peak, or a channel newly silent).
+    /// `suppress` or `update` (the record changed, the state did not: `from == to`).
     pub action: &'static str,
 }
 
@@ -60,8 +59,8 @@ pub struct AlarmEngine {
     next_id: u64,
     /// Every alarm that is not `Normal`, by id.
     open: BTreeMap<u64, OpenAlarm>,
-    /// Condition filters and the open alarm of every asset seen.
-    assets: BTreeMap<String, AssetTrack>,
+    /// Condition filters and the open alarm of every asset and kind seen.
+    assets: BTreeMap<(String, AlarmKind), AssetTrack>,
     flood: Flood,
 }
 
@@ -115,7 +114,8 @@ impl AlarmEngine {
     }
 
     fn restore_one(&mut self, mut alarm: Alarm) {
-        let asset_open = self.assets.get(&alarm.asset).and_then(|track| track.open);
+        let key = (alarm.asset.clone(), alarm.kind);
+        let asset_open = self.assets.get(&key).and_then(|track| track.open);
         if asset_open.is_some_and(|other| other > alarm.id) {
             return;
         }
@@ -133,7 +133,7 @@ impl AlarmEngine {
             AlarmState::Shelved => alarm.shelved_until.or(Some(RESTORED_SHELF_UNTIL)),
             _ => None,
         };
-        let track = self.assets.entry(alarm.asset.clone()).or_default();
+        let track = self.assets.entry(key).or_default();
         track.condition = Condition::restored(active);
         track.open = Some(alarm.id);
         self.open.insert(alarm.id, OpenAlarm { alarm });
@@ -143,12 +143,7 @@ impl AlarmEngine {
     /// at most one update: a raise (or `suppress` under flood), a return, or an `update` when
     /// an active alarm reaches a new peak.
     pub fn observe(&mut self, obs: &Observation) -> Vec<AlarmUpdate> {
-        if !self.assets.contains_key(obs.asset) {
-            self.assets.insert(obs.asset.to_owned(), AssetTrack::default());
-        }
-        let Some(track) = self.assets.get_mut(obs.asset) else {
-            return Vec::new();
-        };
+        let track = self.assets.entry((obs.asset.to_owned(), obs.kind)).or_default();
         let edge = track.condition.step(&self.config, obs.ts, obs.severity, obs.out_of_control);
         let active = track.condition.is_active();
         let update = match (edge, track.open) {
@@ -240,21 +235,20 @@ impl AlarmEngine {
         let id = self.next_id;
         self.next_id = self.next_id.saturating_add(1);
         let peak = if obs.severity.is_nan() { 0.0 } else { obs.severity };
-        let mut alarm = Alarm {
+        let alarm = Alarm {
             id,
             asset: obs.asset.to_owned(),
             state: to,
-            priority: priority_of(self.config.high_priority_severity, peak),
+            priority: priority_of(self.config.high_priority_severity, obs.kind, peak),
             raised_at: obs.ts,
             cleared_at: None,
             contributors: obs.contributors.to_vec(),
             fault_class: obs.fault_class.cloned(),
             peak,
             shelved_until: None,
-            silent_channels: Vec::new(),
+            kind: obs.kind,
         };
-        take_silent(&mut alarm, obs);
-        if let Some(track) = self.assets.get_mut(obs.asset) {
+        if let Some(track) = self.assets.get_mut(&(obs.asset.to_owned(), obs.kind)) {
             track.open = Some(id);
         }
         self.open.insert(id, OpenAlarm { alarm: alarm.clone() });
@@ -268,14 +262,13 @@ impl AlarmEngine {
         let edit = |open: &mut OpenAlarm| {
             open.alarm.cleared_at = None;
             take_peak(high, &mut open.alarm, obs);
-            take_silent(&mut open.alarm, obs);
         };
         if state == AlarmState::Shelved {
             self.apply(id, Action::Update, obs.ts, edit).ok()
         } else if next_state(state, Action::Raise, true).is_some() {
             self.apply(id, Action::Raise, obs.ts, edit).ok()
         } else {
-            self.news(id, obs)
+            self.new_peak(id, obs)
         }
     }
 
@@ -299,22 +292,19 @@ impl AlarmEngine {
             return self
                 .apply(id, Action::Release, obs.ts, |open| {
                     take_peak(high, &mut open.alarm, obs);
-                    take_silent(&mut open.alarm, obs);
                 })
                 .ok();
         }
-        self.news(id, obs)
+        self.new_peak(id, obs)
     }
 
-    /// A sample while the condition is active: an `update` when it sets a new peak or names a
-    /// channel newly silent.
-    fn news(&mut self, id: u64, obs: &Observation) -> Option<AlarmUpdate> {
+    /// A sample while the condition is active: an `update` when it sets a new peak.
+    fn new_peak(&mut self, id: u64, obs: &Observation) -> Option<AlarmUpdate> {
         let open = self.open.get_mut(&id)?;
         let state = open.alarm.state;
-        next_state(state, Action::Update, true)?;
-        let peak = take_peak(self.config.high_priority_severity, &mut open.alarm, obs);
-        let silent = take_silent(&mut open.alarm, obs);
-        if !peak && !silent {
+        if next_state(state, Action::Update, true).is_none()
+            || !take_peak(self.config.high_priority_severity, &mut open.alarm, obs)
+        {
             return None;
         }
         Some(AlarmUpdate {
@@ -340,7 +330,7 @@ impl AlarmEngine {
         let from = open.alarm.state;
         let active = self
             .assets
-            .get(&open.alarm.asset)
+            .get(&(open.alarm.asset.clone(), open.alarm.kind))
             .is_some_and(|track| track.open == Some(id) && track.condition.is_active());
         let to = next_state(from, action, active).ok_or(AlarmError::IllegalTransition {
             id,
@@ -362,9 +352,9 @@ impl AlarmEngine {
         Ok(update)
     }
 
-    /// Forgets `alarm` as its asset's open alarm.
+    /// Forgets `alarm` as its asset's open alarm of its kind.
     fn detach(&mut self, alarm: &Alarm) {
-        if let Some(track) = self.assets.get_mut(&alarm.asset)
+        if let Some(track) = self.assets.get_mut(&(alarm.asset.clone(), alarm.kind))
             && track.open == Some(alarm.id)
         {
             track.open = None;
@@ -393,34 +383,21 @@ fn take_peak(high_priority_severity: f64, alarm: &mut Alarm, obs: &Observation) 
     if let Some(class) = obs.fault_class {
         alarm.fault_class = Some(class.clone());
     }
-    alarm.priority = alarm.priority.max(priority_of(high_priority_severity, obs.severity));
+    alarm.priority =
+        alarm.priority.max(priority_of(high_priority_severity, alarm.kind, obs.severity));
     true
 }
 
-/// Adds the sample's silent channels that the alarm does not name yet (in the order they went
-/// silent), and raises the priority to at least `Medium`: while a channel is silent the monitor
-/// cannot see it, and an operator should find out why within the shift even where the
-/// statistics are quiet. Returns whether anything was added.
-fn take_silent(alarm: &mut Alarm, obs: &Observation) -> bool {
-    let before = alarm.silent_channels.len();
-    for channel in obs.silent {
-        if !alarm.silent_channels.contains(channel) {
-            alarm.silent_channels.push(channel.clone());
-        }
-    }
-    if !obs.silent.is_empty() {
-        alarm.priority = alarm.priority.max(Priority::Medium);
-    }
-    alarm.silent_channels.len() > before
-}
-
-/// The priority a severity deserves.
-fn priority_of(high_priority_severity: f64, severity: f64) -> Priority {
-    if severity >= high_priority_severity {
+/// The priority a severity deserves. A silence alarm is at least `Medium`: while a channel is
+/// silent the monitor cannot see it, and someone should find out why within the shift.
+fn priority_of(high_priority_severity: f64, kind: AlarmKind, severity: f64) -> Priority {
+    let floor = if kind == AlarmKind::Silence { Priority::Medium } else { Priority::Low };
+    let by_severity = if severity >= high_priority_severity {
         Priority::High
     } else if severity >= MEDIUM_PRIORITY_SEVERITY {
         Priority::Medium
     } else {
         Priority::Low
-    }
+    };
+    by_severity.max(floor)
 }

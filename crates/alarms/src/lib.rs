@@ -23,14 +23,15 @@
 //!   sample that set the peak, starting with the raising sample. A new peak while the condition
 //!   is active is an `update`. Priority follows the peak and only rises: `High` at or above
 //!   `high_priority_severity` (default 3.0), `Medium` from 1.5, else `Low`.
-//! - **Silent channels.** The caller names the model channels that have stopped delivering
-//!   measured values ([`Observation::silent`]) and counts such a sample as out of control: the
-//!   detector is scoring a value carried forward and cannot see that channel move. The alarm
-//!   names every channel that went silent while it was active (`Alarm::silent_channels`; a
-//!   channel newly silent is an `update`) and is at least `Medium` priority.
+//! - **Kinds.** Each asset has one condition per [`AlarmKind`](faultline_types::AlarmKind)
+//!   ([`Observation::kind`]): `process` (the detector's verdict) and `silence` (the pipeline's
+//!   count of model channels that have stopped delivering measured values: severity the number
+//!   of silent channels, contributors those channels). A silence alarm is at least `Medium`
+//!   priority. The conditions are independent, so a sensor that stays dead never holds the
+//!   process alarm active or hides a process fault behind an acknowledged alarm.
 //!
 //! # The alarm (ISA-18.2 states)
-//! One open alarm per asset at a time. A raise with no open alarm creates a new alarm with the
+//! One open alarm per asset and kind at a time. A raise with no open alarm creates a new alarm with the
 //! next id (ids are unique and increasing); a raise while the asset's alarm is unacked-returned
 //! re-alarms that same alarm; the condition moving while the alarm is shelved changes only its
 //! `cleared_at` (an `update`). An alarm that reaches `Normal` is closed: it leaves the engine

@@ -2,7 +2,7 @@
 //! priority and peaks, the lifecycle, shelving, flood control and restore.
 
 use faultline_types::AlarmState::*;
-use faultline_types::{Alarm, AlarmState, Contributor, FaultClass, Priority, Timestamp};
+use faultline_types::{Alarm, AlarmKind, AlarmState, Contributor, FaultClass, Priority, Timestamp};
 
 use crate::{AlarmConfig, AlarmEngine, AlarmError, AlarmUpdate, Observation, is_legal};
 
@@ -49,7 +49,7 @@ fn feed_at(
         out_of_control: out,
         contributors: &contributors,
         fault_class: None,
-        silent: &[],
+        kind: AlarmKind::Process,
     });
     for update in &updates {
         assert!(is_legal(update.from, update.to, update.action), "{update:?}");
@@ -229,7 +229,7 @@ fn a_new_peak_updates_contributors_fault_class_and_priority() {
         out_of_control: true,
         contributors: &contributors("ch4"),
         fault_class: Some(&class),
-        silent: &[],
+        kind: AlarmKind::Process,
     });
     let update = &updates[0];
     assert_eq!((update.action, update.from, update.to), ("update", UnackedActive, UnackedActive));
@@ -244,61 +244,78 @@ fn a_new_peak_updates_contributors_fault_class_and_priority() {
     assert_eq!(engine.alarm(update.alarm.id).map(|a| a.peak), Some(5.0));
 }
 
-/// One sample of asset `a` whose channels `silent` have gone silent (out of control for that
-/// alone, as the pipeline counts it), its statistics at `severity`.
-fn feed_silent(
-    engine: &mut AlarmEngine,
-    seconds: i64,
-    severity: f64,
-    silent: &[&str],
-) -> Vec<AlarmUpdate> {
-    let silent: Vec<String> = silent.iter().map(|c| c.to_string()).collect();
+/// One silence sample of asset `a`: the channels `silent` are silent (out of control while any
+/// is; severity their number, as the pipeline feeds it).
+fn feed_silent(engine: &mut AlarmEngine, seconds: i64, silent: &[&str]) -> Vec<AlarmUpdate> {
+    let contributors: Vec<Contributor> =
+        silent.iter().map(|c| Contributor { channel: c.to_string(), value: 1.2 }).collect();
     engine.observe(&Observation {
         asset: "a",
         site: "s1",
         ts: at(seconds),
-        severity,
-        out_of_control: severity > 1.0 || !silent.is_empty(),
-        contributors: &contributors("ch1"),
+        severity: silent.len() as f64,
+        out_of_control: !silent.is_empty(),
+        contributors: &contributors,
         fault_class: None,
-        silent: &silent,
+        kind: AlarmKind::Silence,
     })
 }
 
 #[test]
-fn a_silent_channel_is_named_by_the_alarm_at_medium_priority_at_least() {
+fn a_silence_alarm_is_its_own_condition_at_medium_priority_at_least() {
     let mut engine = AlarmEngine::new(simple(), 1);
-    // Quiet statistics, one silent channel: raised, Medium although the severity says Low.
-    let raised = feed_silent(&mut engine, 0, 0.3, &["flow"]);
-    assert_eq!(raised[0].action, "raise");
-    assert_eq!(raised[0].alarm.silent_channels, vec!["flow".to_string()]);
-    assert_eq!(raised[0].alarm.priority, Priority::Medium);
-    // The same channel again: nothing new. Another one: an update naming both, in order.
-    assert!(feed_silent(&mut engine, 1, 0.3, &["flow"]).is_empty());
-    let update = feed_silent(&mut engine, 2, 0.3, &["flow", "temp"]);
-    assert_eq!(
-        (update[0].action, update[0].from, update[0].to),
-        ("update", UnackedActive, UnackedActive)
-    );
-    assert_eq!(update[0].alarm.silent_channels, vec!["flow".to_string(), "temp".to_string()]);
-    // Both deliver again and the statistics are in control: the alarm returns, still naming
-    // what went silent while it was active.
-    let returned = feed_silent(&mut engine, 3, 0.3, &[]);
-    assert_eq!(returned[0].action, "return");
-    assert_eq!(returned[0].alarm.silent_channels.len(), 2);
+    // One silent channel: raised as a silence alarm, Medium although its severity says Low.
+    let silence = feed_silent(&mut engine, 0, &["flow"]);
+    assert_eq!(silence[0].action, "raise");
+    assert_eq!(silence[0].alarm.kind, AlarmKind::Silence);
+    assert_eq!(silence[0].alarm.priority, Priority::Medium);
+    assert_eq!(silence[0].alarm.contributors[0].channel, "flow");
+    let silence_id = silence[0].alarm.id;
+    // Acknowledged, it stays active while the channel is silent ...
+    engine.acknowledge(silence_id, at(1)).unwrap();
+    // ... and a process fault on the same asset is a new alarm, announced as such: the dead
+    // sensor neither holds the process alarm nor hides it.
+    let process = feed(&mut engine, "a", 2, 2.0, true);
+    assert_eq!((process[0].action, process[0].alarm.kind), ("raise", AlarmKind::Process));
+    assert_ne!(process[0].alarm.id, silence_id);
+    // A second silent channel is a new peak of the silence alarm; the process alarm returns on
+    // its own while the silence goes on.
+    let more = feed_silent(&mut engine, 3, &["flow", "temp"]);
+    assert_eq!((more[0].action, more[0].alarm.id), ("update", silence_id));
+    assert_eq!(more[0].alarm.contributors.len(), 2);
+    let back = feed(&mut engine, "a", 4, 0.2, false);
+    assert_eq!((back[0].action, back[0].alarm.kind), ("return", AlarmKind::Process));
+    assert!(feed_silent(&mut engine, 5, &["flow", "temp"]).is_empty());
+    // Both channels deliver again: the acknowledged silence alarm returns to normal.
+    let over = feed_silent(&mut engine, 6, &[]);
+    assert_eq!((over[0].action, over[0].to), ("return", Normal));
+    assert_eq!(engine.active().len(), 1, "only the unacknowledged process alarm is open");
 }
 
 #[test]
-fn an_alarm_without_silent_channels_serialises_as_before() {
+fn a_restored_silence_alarm_keeps_its_own_condition() {
+    let mut engine = AlarmEngine::new(simple(), 1);
+    let silence = Alarm { kind: AlarmKind::Silence, ..stored(3, "a", UnackedActive, None) };
+    let process = stored(4, "a", UnackedActive, None);
+    engine.restore(vec![silence, process]);
+    assert_eq!(engine.active().len(), 2, "one open alarm per asset and kind");
+    // The silence clears: only the silence alarm returns.
+    let over = feed_silent(&mut engine, 10, &[]);
+    assert_eq!((over.len(), over[0].alarm.id, over[0].action), (1, 3, "return"));
+}
+
+#[test]
+fn a_process_alarm_serialises_as_before_and_a_silence_alarm_says_its_kind() {
     let mut engine = AlarmEngine::new(simple(), 1);
     let raised = feed(&mut engine, "a", 0, 2.0, true);
     let json = serde_json::to_value(&raised[0].alarm).unwrap();
-    assert!(json.get("silent_channels").is_none(), "{json}");
+    assert!(json.get("kind").is_none(), "{json}");
     let back: Alarm = serde_json::from_value(json).unwrap();
     assert_eq!(back, raised[0].alarm);
-    let silent = feed_silent(&mut engine, 1, 2.0, &["flow"]);
+    let silent = feed_silent(&mut engine, 1, &["flow"]);
     let json = serde_json::to_value(&silent[0].alarm).unwrap();
-    assert_eq!(json["silent_channels"], serde_json::json!(["flow"]));
+    assert_eq!(json["kind"], "silence");
+    assert_eq!(serde_json::from_value::<Alarm>(json).unwrap(), silent[0].alarm);
 }
 
 #[test]
@@ -602,7 +619,7 @@ fn stored(id: u64, asset: &str, state: AlarmState, cleared_at: Option<Timestamp>
         fault_class: None,
         peak: 2.0,
         shelved_until: None,
-        silent_channels: Vec::new(),
+        kind: AlarmKind::Process,
     }
 }
 

@@ -1,28 +1,27 @@
 //! Property test of the alarm engine's public API: random sequences of samples, operator
 //! actions (on real, closed and unknown ids) and ticks never panic, every update is a legal
 //! transition that continues the alarm's previous state, ids are unique and increasing, each
-//! asset has at most one open alarm, and a refused action leaves the engine unchanged.
+//! asset has at most one open alarm of each kind (process, silence), and a refused action leaves the engine unchanged.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use faultline_alarms::{AlarmConfig, AlarmEngine, AlarmUpdate, Observation, is_legal};
-use faultline_types::{AlarmState, Contributor, FaultClass, Timestamp};
+use faultline_types::{AlarmKind, AlarmState, Contributor, FaultClass, Priority, Timestamp};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 
 const SECOND: i64 = 1_000_000_000;
 const ASSETS: [&str; 4] = ["pump", "valve", "reactor", "stripper"];
 const FIRST_ID: u64 = 100;
-const SILENT: [&str; 2] = ["flow", "temp"];
 
 #[derive(Debug, Clone)]
 enum Op {
-    /// `silent`: how many of `SILENT` have gone silent (the sample is then out of control).
+    /// `silence`: a sample of the asset's silence condition (kind `silence`) instead.
     Observe {
         asset: usize,
         severity: f64,
         out: bool,
-        silent: usize,
+        silence: bool,
     },
     Ack {
         id: u64,
@@ -42,8 +41,8 @@ fn op() -> impl Strategy<Value = Op> {
     let id = FIRST_ID - 2..FIRST_ID + 30;
     let severity = prop_oneof![0.0..0.95, 0.85..1.2, 1.0..6.0, Just(f64::NAN)];
     prop_oneof![
-        8 => (0..ASSETS.len(), severity, any::<bool>(), prop_oneof![6 => Just(0), 1 => 1..=2usize])
-            .prop_map(|(asset, severity, out, silent)| Op::Observe { asset, severity, out, silent }),
+        8 => (0..ASSETS.len(), severity, any::<bool>(), prop::bool::weighted(0.3))
+            .prop_map(|(asset, severity, out, silence)| Op::Observe { asset, severity, out, silence }),
         1 => id.clone().prop_map(|id| Op::Ack { id }),
         1 => (id.clone(), -2..40i64).prop_map(|(id, for_s)| Op::Shelve { id, for_s }),
         1 => id.prop_map(|id| Op::Unshelve { id }),
@@ -80,9 +79,8 @@ impl Model {
         prop_assert!(is_legal(update.from, update.to, update.action), "illegal: {update:?}");
         prop_assert_eq!(update.alarm.state, update.to);
         prop_assert!(
-            update.alarm.silent_channels.is_empty()
-                || update.alarm.priority >= faultline_types::Priority::Medium,
-            "an alarm naming a silent channel below Medium: {update:?}"
+            update.alarm.kind == AlarmKind::Process || update.alarm.priority >= Priority::Medium,
+            "a silence alarm below Medium: {update:?}"
         );
         match self.states.get(&id) {
             Some(&state) => {
@@ -115,7 +113,6 @@ fn run(config: AlarmConfig, ops: Vec<(Op, i64)>) -> Result<BTreeSet<&'static str
     let mut model = Model::default();
     let contributors = [Contributor { channel: "flow".into(), value: 1.5 }];
     let class = FaultClass { label: "leak".into(), confidence: 0.7 };
-    let silent_channels: Vec<String> = SILENT.iter().map(|c| c.to_string()).collect();
     let mut now = 0i64;
     let mut seen = BTreeSet::new();
     for (op, step) in ops {
@@ -123,15 +120,15 @@ fn run(config: AlarmConfig, ops: Vec<(Op, i64)>) -> Result<BTreeSet<&'static str
         let at = Timestamp(now);
         let before = engine.clone();
         let result: Result<Vec<AlarmUpdate>, _> = match op {
-            Op::Observe { asset, severity, out, silent } => Ok(engine.observe(&Observation {
+            Op::Observe { asset, severity, out, silence } => Ok(engine.observe(&Observation {
                 asset: ASSETS[asset],
                 site: if asset % 2 == 0 { "north" } else { "south" },
                 ts: at,
                 severity,
-                out_of_control: out || silent > 0,
+                out_of_control: out,
                 contributors: &contributors,
-                fault_class: (asset == 0).then_some(&class),
-                silent: &silent_channels[..silent],
+                fault_class: (asset == 0 && !silence).then_some(&class),
+                kind: if silence { AlarmKind::Silence } else { AlarmKind::Process },
             })),
             Op::Ack { id } => engine.acknowledge(id, at).map(|u| vec![u]),
             Op::Shelve { id, for_s } => {
@@ -154,11 +151,12 @@ fn run(config: AlarmConfig, ops: Vec<(Op, i64)>) -> Result<BTreeSet<&'static str
         let active = engine.active();
         let open: Vec<(u64, AlarmState)> = active.iter().map(|a| (a.id, a.state)).collect();
         prop_assert_eq!(open, model.open(), "engine and updates disagree");
-        let mut assets: Vec<&str> = active.iter().map(|a| a.asset.as_str()).collect();
+        let mut assets: Vec<(&str, AlarmKind)> =
+            active.iter().map(|a| (a.asset.as_str(), a.kind)).collect();
         assets.sort_unstable();
         let total = assets.len();
         assets.dedup();
-        prop_assert_eq!(assets.len(), total, "two open alarms on one asset");
+        prop_assert_eq!(assets.len(), total, "two open alarms of one kind on one asset");
         prop_assert!(active.iter().all(|a| a.id < engine.next_id()));
     }
     Ok(seen)

@@ -266,9 +266,10 @@ pub struct AlarmDto {
     pub contributors: Vec<ContributorDto>,
     /// Suspected fault class, when a classifier is present.
     pub fault_class: Option<FaultClassDto>,
-    /// Model channels that went silent while the alarm was active (no measured value for
-    /// longer than their `silent_after_seconds`); empty when the statistics alone raised it.
-    pub silent_channels: Vec<String>,
+    /// `process` (the detector's statistics) or `silence` (model channels that delivered no
+    /// measured value for longer than their limit; its contributors are those channels, each
+    /// with how many limits it has been silent). Each asset has one condition per kind.
+    pub kind: &'static str,
 }
 
 pub(crate) fn priority_label(priority: Priority) -> &'static str {
@@ -298,7 +299,7 @@ impl From<&Alarm> for AlarmDto {
                 .fault_class
                 .as_ref()
                 .map(|f| FaultClassDto { label: f.label.clone(), confidence: f.confidence }),
-            silent_channels: a.silent_channels.clone(),
+            kind: a.kind.as_str(),
         }
     }
 }

@@ -352,7 +352,7 @@ pub(crate) static ROUTES: &[Route] = &[
             content_type: JSON,
             description: "Array of `{id, asset, state, priority, raised_at, raised_at_ns, \
                           cleared_at, cleared_at_ns, peak, contributors: [{channel, value}], \
-                          fault_class, silent_channels}`.",
+                          fault_class, kind}`; kind is process or silence.",
         },
         errors: &[400],
         body_limit: BODY_LIMIT,

@@ -11,7 +11,7 @@ use faultline_types::{
 };
 
 use crate::config::{ChannelConfig, DEFAULT_SILENT_AFTER_SECONDS};
-use crate::silence::Silence;
+use crate::silence::{Silence, Silent};
 
 /// Contributors stored with each score and alarm.
 pub(crate) const TOP_CONTRIBUTORS: usize = 3;
@@ -132,9 +132,11 @@ pub(crate) struct AssetRuntime {
     pub suspect: Option<FaultClass>,
     /// The asset's silence limit (seconds; 0: off), where a channel does not set its own.
     pub silent_after_seconds: u64,
+    /// Per channel name, a silence limit instead of `silent_after_seconds`.
+    pub channel_silent_after_seconds: std::collections::BTreeMap<String, u64>,
     /// The model channels silent at the latest scored sample (see `silence.rs`), in schema
     /// order: the alarm engine counts that sample as out of control and names them.
-    pub silent: Vec<String>,
+    pub silent: Vec<Contributor>,
 }
 
 pub(crate) struct ActiveModel {
@@ -149,8 +151,8 @@ pub(crate) struct ActiveModel {
     monitor: Monitor,
     score: Score,
     silence: Silence,
-    /// The schema positions of the channels silent at the latest frame.
-    silent_at: Vec<usize>,
+    /// The channels silent at the latest frame.
+    silent_at: Vec<Silent>,
 }
 
 /// The outcome of one sample.
@@ -173,22 +175,37 @@ impl AssetRuntime {
             diagnosis: None,
             suspect: None,
             silent_after_seconds: DEFAULT_SILENT_AFTER_SECONDS,
+            channel_silent_after_seconds: Default::default(),
             silent: Vec::new(),
         }
     }
 
-    /// Each schema channel's silence limit in seconds: its configured own, else the asset's.
+    /// Each schema channel's silence limit in seconds: its own, else the asset's. A channel
+    /// limit for a name the model does not have is said once, at install, not ignored silently.
     fn silence_limits(&self, schema: &ChannelSchema) -> Vec<u64> {
+        for name in self.channel_silent_after_seconds.keys() {
+            if schema.position(name).is_none() {
+                eprintln!(
+                    "faultline: {}: channel_silent_after_seconds names `{name}`, which the active \
+                     model does not read; its limit has no effect",
+                    self.name
+                );
+            }
+        }
         schema
             .names()
             .map(|name| {
-                self.channels
-                    .iter()
-                    .find(|c| c.name == name)
-                    .and_then(|c| c.silent_after_seconds)
-                    .unwrap_or(self.silent_after_seconds)
+                let own = self.channel_silent_after_seconds.get(name).copied();
+                own.unwrap_or(self.silent_after_seconds)
             })
             .collect()
+    }
+
+    /// The longest silence limit of the active model's channels, in nanoseconds of data time
+    /// (0 without a model or with every check off): how far back a warm-up must reach for the
+    /// silence to be measured as an uninterrupted run would have it.
+    pub fn longest_silence_ns(&self) -> i64 {
+        self.model.as_ref().map_or(0, |active| active.silence.longest_limit_ns())
     }
 
     /// Checks that a model fits this asset: every model channel must be configured (when
@@ -261,7 +278,8 @@ impl AssetRuntime {
     /// started from a fresh state: an alarm on a persistent shift or a frozen sensor returned
     /// and was raised again once the memory had rebuilt. The channels' silence is measured
     /// again over the same samples (a channel silent through all of them counts from the
-    /// first).
+    /// first: the caller reaches back at least twice the longest silence limit), and the
+    /// channels silent at the last of them are named at once.
     pub fn warm<'a>(&mut self, samples: impl IntoIterator<Item = &'a Sample>) {
         let Some(active) = &mut self.model else { return };
         active.framer = Framer::new(active.schema.clone(), active.fallback.clone());
@@ -281,6 +299,7 @@ impl AssetRuntime {
         if let Some(last) = self.last_ts {
             active.framer.resume_after(last);
         }
+        self.silent = silent_contributors(&active.schema, &active.silent_at);
     }
 
     /// Frames of the past the active detector's state can depend on beyond its EWMAs: twice its
@@ -328,9 +347,7 @@ impl AssetRuntime {
         let frame = &framed.frame;
         active.monitor.score_measured(&frame.values, &frame.measured, &mut active.score);
         active.silence.observe(frame.ts, &frame.measured, &mut active.silent_at);
-        self.silent.clear();
-        let silent = active.silent_at.iter().filter_map(|&j| active.schema.names().nth(j));
-        self.silent.extend(silent.map(str::to_owned));
+        self.silent = silent_contributors(&active.schema, &active.silent_at);
         let score = &active.score;
         if let Some(diagnosis) = &mut self.diagnosis {
             diagnosis.push(&framed.frame.values);
@@ -362,6 +379,19 @@ impl AssetRuntime {
         self.last = Some(record.clone());
         Ok(Scored::Record(record))
     }
+}
+
+/// The silent channels as contributors (name, multiples of its limit), in schema order; empty
+/// (without allocating) when none is.
+fn silent_contributors(schema: &ChannelSchema, silent: &[Silent]) -> Vec<Contributor> {
+    if silent.is_empty() {
+        return Vec::new();
+    }
+    let names: Vec<&str> = schema.names().collect();
+    silent
+        .iter()
+        .map(|s| Contributor { channel: names[s.channel].to_string(), value: saturated(s.limits) })
+        .collect()
 }
 
 /// A finite value can still overflow a statistic (`1e200` squared is ∞, and ∞ − ∞ is NaN): the

@@ -15,6 +15,7 @@
 //! model = "models/etch01.flm"      # optional: registered and activated at start
 //! channels = [{ name = "pressure", unit = "mTorr", low = 0.0, high = 200.0 }]
 //! silent_after_seconds = 300      # a model channel without a measured value this long alarms
+//! channel_silent_after_seconds = { pressure = 3600 }   # per channel, by name (0: never)
 //!
 //! [[sources]]
 //! kind = "mqtt"
@@ -48,6 +49,7 @@
 //! max_connections_per_client = 128  # of those, from one address (0: no cap of its own)
 //! ```
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -189,11 +191,14 @@ pub struct AssetConfig {
     pub channels: Vec<ChannelConfig>,
     /// A model channel that delivers no measured value (absent from the asset's samples, or
     /// `bad` or `missing`) for longer than this many seconds of data time is **silent**: the
-    /// detector is scoring its last value carried forward, so the asset's alarm is raised and
-    /// names it. 0 turns the check off; a channel's own `silent_after_seconds` overrides it
-    /// (give a report-by-exception channel the longest time it may legitimately hold still).
+    /// detector is scoring its last value carried forward, so the asset's silence alarm is
+    /// raised and names it. 0 turns the check off.
     #[serde(default = "default_silent_after_seconds")]
     pub silent_after_seconds: u64,
+    /// Per channel, by name, a limit instead of `silent_after_seconds` (0: never): give a
+    /// report-by-exception channel the longest time it may legitimately hold still.
+    #[serde(default)]
+    pub channel_silent_after_seconds: BTreeMap<String, u64>,
 }
 
 /// Five minutes of data time: long enough for a channel sent less often than the others, short
@@ -219,10 +224,6 @@ pub struct ChannelConfig {
     /// Upper engineering limit.
     #[serde(default)]
     pub high: Option<f64>,
-    /// This channel's own silence limit (seconds of data time without a measured value; 0:
-    /// never), instead of the asset's `silent_after_seconds`.
-    #[serde(default)]
-    pub silent_after_seconds: Option<u64>,
 }
 
 /// A source of samples.
@@ -576,13 +577,15 @@ kind = "log"
     fn silence_limits_default_to_five_minutes_and_a_channel_may_set_its_own() {
         let config = parse(
             "data_dir = \"d\"\n[[assets]]\nname = \"a\"\n[[assets]]\nname = \"b\"\n\
-             silent_after_seconds = 0\nchannels = [{ name = \"flow\", silent_after_seconds = 3600 }]\n",
+             silent_after_seconds = 0\nchannel_silent_after_seconds = { flow = 3600, level = 0 }\n",
         )
         .unwrap();
         assert_eq!(config.assets[0].silent_after_seconds, DEFAULT_SILENT_AFTER_SECONDS);
         assert_eq!(DEFAULT_SILENT_AFTER_SECONDS, 300);
         assert_eq!(config.assets[1].silent_after_seconds, 0);
-        assert_eq!(config.assets[1].channels[0].silent_after_seconds, Some(3600));
+        let limits = &config.assets[1].channel_silent_after_seconds;
+        assert_eq!((limits["flow"], limits["level"]), (3600, 0));
+        assert!(config.assets[1].channels.is_empty(), "no channel list needed for a limit");
         let err = parse("data_dir = \"d\"\n[[assets]]\nname = \"a\"\nsilent_after_seconds = -1\n")
             .unwrap_err()
             .to_string();

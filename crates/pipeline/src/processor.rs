@@ -11,7 +11,9 @@ use faultline_sources::mqtt::{AckHandle, MqttConfig, MqttSource};
 use faultline_sources::payload::Rejected;
 use faultline_store::{AppendOutcome, DataDirLock, Event, ScoreRecord, Store};
 use faultline_train::{ClassifierFile, ModelFile, check_model_file};
-use faultline_types::{Alarm, AlarmState, ChannelSchema, RejectReason, Sample, Timestamp};
+use faultline_types::{
+    Alarm, AlarmKind, AlarmState, ChannelSchema, RejectReason, Sample, Timestamp,
+};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::asset::{AssetRuntime, Diagnosis, Scored, classifier_fits, severity};
@@ -125,14 +127,24 @@ const WARM_UP_SAMPLES: usize = 1_000;
 /// The most samples one warm-up reads, whatever a model's memory.
 const MAX_WARM_UP_SAMPLES: usize = 200_000;
 
-/// Warms `runtime`'s freshly installed detector with its newest [`WARM_UP_SAMPLES`] journaled
-/// samples stamped at or before `to` (see `AssetRuntime::warm`).
+/// Warms `runtime`'s freshly installed detector with its newest journaled samples stamped at or
+/// before `to` (see `AssetRuntime::warm`): [`WARM_UP_SAMPLES`], or more where the model
+/// remembers longer, or where the channels' silence limits reach further back in data time
+/// (twice the longest limit, so a channel silent through a restart or an activation is still
+/// silent after it), at most [`MAX_WARM_UP_SAMPLES`].
 fn warm_from_journal(
     store: &Store,
     runtime: &mut AssetRuntime,
     to: Timestamp,
 ) -> Result<(), faultline_store::StoreError> {
-    let count = runtime.memory().clamp(WARM_UP_SAMPLES, MAX_WARM_UP_SAMPLES);
+    let reach = runtime.longest_silence_ns().saturating_mul(2);
+    let silence = if reach > 0 {
+        let from = Timestamp(to.as_nanos().saturating_sub(reach));
+        usize::try_from(store.sample_count_between(&runtime.name, from, to)?).unwrap_or(usize::MAX)
+    } else {
+        0
+    };
+    let count = runtime.memory().max(silence).clamp(WARM_UP_SAMPLES, MAX_WARM_UP_SAMPLES);
     let recent = store.samples_up_to(&runtime.name, to, count)?;
     runtime.warm(recent.iter().map(|s| &s.sample));
     Ok(())
@@ -227,6 +239,7 @@ impl State {
                 asset.channels.clone(),
             );
             runtime.silent_after_seconds = asset.silent_after_seconds;
+            runtime.channel_silent_after_seconds = asset.channel_silent_after_seconds.clone();
             runtime.last_ts = store.last_sample_ts(&asset.name)?;
             let model_error =
                 |message: String| EngineError::Model { asset: asset.name.clone(), message };
@@ -349,7 +362,6 @@ impl State {
                                 unit: None,
                                 low: None,
                                 high: None,
-                                silent_after_seconds: None,
                             })
                             .collect()
                     })
@@ -358,7 +370,7 @@ impl State {
                 },
                 model: a.model.as_ref().map(|m| (m.version, m.kind.clone())),
                 last_score: a.last.clone(),
-                silent_channels: a.silent.clone(),
+                silent_channels: a.silent.iter().map(|c| c.channel.clone()).collect(),
                 open_alarms: open.iter().filter(|al| al.asset == a.name).count(),
             })
             .collect();
@@ -761,20 +773,29 @@ impl State {
             };
             self.metrics.scored();
             let asset = &self.assets[index];
-            let observation = Observation {
+            let process = Observation {
                 asset: &asset.name,
                 site: &asset.site,
                 ts: record.ts,
                 severity: severity(&record),
-                // A silent channel is read as its last value: the statistics cannot see it, so
-                // the sample is out of control for that alone (the record keeps the
-                // detector's own verdict).
-                out_of_control: record.alarm || !asset.silent.is_empty(),
+                out_of_control: record.alarm,
                 contributors: &record.top,
                 fault_class: asset.suspect.as_ref(),
-                silent: &asset.silent,
+                kind: AlarmKind::Process,
             };
-            for update in self.alarms.observe(&observation) {
+            // The asset's second condition: channels the detector reads as their last value
+            // because they stopped delivering (silence.rs). Its severity is how many.
+            let silence = Observation {
+                severity: asset.silent.len() as f64,
+                out_of_control: !asset.silent.is_empty(),
+                contributors: &asset.silent,
+                fault_class: None,
+                kind: AlarmKind::Silence,
+                ..process
+            };
+            let mut changes = self.alarms.observe(&process);
+            changes.extend(self.alarms.observe(&silence));
+            for update in changes {
                 if update.action == "raise" && update.from == AlarmState::Normal {
                     self.metrics.alarm_raised(received.elapsed().as_nanos() as u64);
                 } else if update.action == "suppress" {

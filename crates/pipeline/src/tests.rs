@@ -486,14 +486,16 @@ async fn frozen_alarm_survives_a_restart_and_an_activation(limit: Option<u32>) {
 }
 
 /// A channel that stops delivering is carried forward by the frames stage, so the statistics
-/// cannot see it move; once it has been silent for longer than its `silent_after_seconds` (data
-/// time) the asset's alarm is raised and names it, across a restart, until it delivers again.
-/// A channel whose check is off (0) is never named.
+/// cannot see it move; once it has been silent for longer than its limit (data time) the
+/// asset's silence alarm is raised and names it, through a restart and a model activation
+/// (whose warm-ups reach back twice the limit, here more than their usual 1,000 samples), until
+/// it delivers again. A channel whose limit is 0 is never named, and the process alarm is not
+/// involved.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_channel_that_stops_delivering_raises_an_alarm_naming_it() {
-    const SECOND: i64 = 1_000_000_000;
+async fn a_channel_that_stops_delivering_raises_a_silence_alarm_naming_it() {
+    const MS: i64 = 1_000_000;
     let dir = tempfile::tempdir().unwrap();
-    // Channels that barely move together, so a value carried forward at its mean keeps every
+    // Channels that barely move together, so values carried forward at their means keep every
     // statistic in control: what raises the alarm here is the silence alone.
     let plant = Plant::new(PlantConfig {
         channels: 6,
@@ -502,29 +504,25 @@ async fn a_channel_that_stops_delivering_raises_an_alarm_naming_it() {
         autocorrelation: 0.0,
         ..PlantConfig::default()
     });
-    let channels: Vec<String> = (1..=6)
-        .map(|j| match j {
-            6 => "{ name = \"ch6\", silent_after_seconds = 0 }".to_string(),
-            _ => format!("{{ name = \"ch{j}\" }}"),
-        })
-        .collect();
     let text = format!(
-        "{}silent_after_seconds = 30\nchannels = [{}]\n",
-        line_config(dir.path(), &plant),
-        channels.join(", ")
+        "{}silent_after_seconds = 150\nchannel_silent_after_seconds = {{ ch6 = 0 }}\n",
+        line_config(dir.path(), &plant)
     );
     let config = Config::parse(&text, Path::new("test.toml")).unwrap();
-    // One sample a second: 100 whole, then ch2 and ch6 stop (ch2 first absent, then `bad`),
-    // then everything again.
-    let mut all = samples_every(&plant.normal_run(300, 8), "line", 0, SECOND);
-    let ch2 = |sample: &Sample| sample.values.iter().find(|v| v.channel == "ch2").map(|v| v.value);
-    let mean = all[..100].iter().filter_map(ch2).sum::<f64>() / 100.0;
-    if let Some(last) = all[99].values.iter_mut().find(|v| v.channel == "ch2") {
-        last.value = mean;
+    // Ten samples a second: 100 s whole, then ch2 and ch6 stop for 300 s (ch2 first absent,
+    // then `bad`), then everything again.
+    let mut all = samples_every(&plant.normal_run(5_000, 8), "line", 0, 100 * MS);
+    for channel in ["ch2", "ch6"] {
+        let value =
+            |sample: &Sample| sample.values.iter().find(|v| v.channel == channel).map(|v| v.value);
+        let mean = all[..1_000].iter().filter_map(value).sum::<f64>() / 1_000.0;
+        if let Some(last) = all[999].values.iter_mut().find(|v| v.channel == channel) {
+            last.value = mean;
+        }
     }
-    for (i, sample) in all.iter_mut().enumerate().take(240).skip(100) {
+    for (i, sample) in all.iter_mut().enumerate().take(4_000).skip(1_000) {
         sample.values.retain(|v| v.channel != "ch6");
-        if i < 170 {
+        if i < 2_000 {
             sample.values.retain(|v| v.channel != "ch2");
         } else if let Some(v) = sample.values.iter_mut().find(|v| v.channel == "ch2") {
             v.quality = Quality::Bad;
@@ -541,28 +539,45 @@ async fn a_channel_that_stops_delivering_raises_an_alarm_naming_it() {
     };
 
     let engine = Engine::start(config.clone()).await.unwrap();
-    assert_eq!(engine.ingest_samples(all[..200].to_vec()).await.unwrap().accepted, 200);
-    scored(&engine, 200).await;
+    assert_eq!(engine.ingest_samples(all[..3_000].to_vec()).await.unwrap().accepted, 3_000);
+    scored(&engine, 3_000).await;
     let reader = engine.reader().unwrap();
     let alarms = reader.alarms(&Default::default()).unwrap();
     assert_eq!(alarms.len(), 1, "{alarms:?}");
     let alarm = &alarms[0];
-    assert_eq!(alarm.silent_channels, vec!["ch2".to_string()], "{alarm:?}");
-    // ch2 last delivered at 99 s: silent from 130 s (more than 30 s), raised on the third
-    // such sample (persistence 3 of 5).
-    assert_eq!(alarm.raised_at, Timestamp(132 * SECOND), "{alarm:?}");
+    assert_eq!(alarm.kind, faultline_types::AlarmKind::Silence, "{alarm:?}");
+    let named: Vec<&str> = alarm.contributors.iter().map(|c| c.channel.as_str()).collect();
+    assert_eq!(named, ["ch2"], "{alarm:?}");
+    // ch2 last delivered at 99.9 s: silent from 250.0 s (more than 150 s), raised on the third
+    // such sample (persistence 3 of 5), at least Medium.
+    assert_eq!(alarm.raised_at, Timestamp(2_502 * 100 * MS), "{alarm:?}");
     assert!(alarm.priority >= faultline_types::Priority::Medium, "{alarm:?}");
-    assert_eq!(alarm.state.as_str(), "unacked_active");
-    let status = engine.assets();
-    assert_eq!(status[0].silent_channels, vec!["ch2".to_string()]);
+    assert_eq!(engine.assets()[0].silent_channels, ["ch2"]);
     let before = reader.events(usize::MAX, None).unwrap().last().map(|(id, _)| *id);
     engine.shutdown().await;
 
-    // Restarted while ch2 is still silent: the warm-up measures its silence again, so the
-    // alarm neither returns nor is raised anew; once ch2 delivers, it returns.
+    // Restarted at 300 s while ch2 is still silent: the warm-up measures its silence again
+    // (3,000 samples back, not 1,000), so the alarm is neither returned nor raised anew, and
+    // the asset says so before the next sample.
     let engine = Engine::start(config).await.unwrap();
-    assert_eq!(engine.ingest_samples(all[200..].to_vec()).await.unwrap().accepted, 100);
-    scored(&engine, 300).await;
+    assert_eq!(engine.assets()[0].silent_channels, ["ch2"], "named again by the warm-up");
+    assert_eq!(engine.ingest_samples(all[3_000..3_200].to_vec()).await.unwrap().accepted, 200);
+    scored(&engine, 3_200).await;
+    // The same model as a new version, activated mid-silence: warmed the same way.
+    let bytes = std::fs::read(dir.path().join("model.flm")).unwrap();
+    let (actor, comment) = ("lena".to_string(), "same model, new version".to_string());
+    let asset = "line".to_string();
+    let upload = Command::UploadModel {
+        asset: asset.clone(),
+        bytes,
+        actor: actor.clone(),
+        comment: comment.clone(),
+    };
+    engine.command(upload).await.unwrap();
+    let activate = Command::ActivateModel { asset, version: 2, actor, comment, signature: None };
+    engine.command(activate).await.unwrap();
+    assert_eq!(engine.ingest_samples(all[3_200..].to_vec()).await.unwrap().accepted, 1_800);
+    scored(&engine, 5_000).await;
     let reader = engine.reader().unwrap();
     let target = format!("alarm/{}", alarm.id);
     let changes: Vec<String> = reader
@@ -572,11 +587,12 @@ async fn a_channel_that_stops_delivering_raises_an_alarm_naming_it() {
         .filter(|(_, e)| e.target == target && e.action != "alarm.update")
         .map(|(_, e)| e.action)
         .collect();
-    assert_eq!(changes, vec!["alarm.return".to_string()]);
-    let alarm = reader.alarms(&Default::default()).unwrap().remove(0);
-    assert_eq!(alarm.state.as_str(), "unacked_returned", "{alarm:?}");
-    // ch2 delivers again at 240 s; the alarm returns after 5 clear samples.
-    assert_eq!(alarm.cleared_at, Some(Timestamp(244 * SECOND)), "{alarm:?}");
+    assert_eq!(changes, ["alarm.return"]);
+    let alarms = reader.alarms(&Default::default()).unwrap();
+    assert_eq!(alarms.len(), 1, "no process alarm: {alarms:?}");
+    assert_eq!(alarms[0].state.as_str(), "unacked_returned", "{:?}", alarms[0]);
+    // ch2 delivers again at 400 s; the alarm returns after 5 clear samples.
+    assert_eq!(alarms[0].cleared_at, Some(Timestamp(4_004 * 100 * MS)), "{:?}", alarms[0]);
     assert!(engine.assets()[0].silent_channels.is_empty());
     engine.shutdown().await;
 }

@@ -2,10 +2,13 @@
 
 use std::io::Write;
 
+use faultline_types::AlarmKind;
+
 use crate::{AlarmEvent, Sink, SinkError};
 
-/// Writes `alarm <id> <action> <from> -> <to> (<actor>) on <asset>: <top contributors>` lines,
-/// followed by `; silent: <channels>` when channels went silent during the alarm.
+/// Writes `alarm <id> <action> <from> -> <to> (<actor>) on <asset>: <top contributors>` lines;
+/// for a silence alarm the channels come after `no data: ` (each with how many of its limits it
+/// has been silent).
 pub struct LogSink<W: Write + Send> {
     out: W,
 }
@@ -22,14 +25,13 @@ impl<W: Write + Send> Sink for LogSink<W> {
         let alarm = event.alarm;
         let top: Vec<String> =
             alarm.contributors.iter().map(|c| format!("{} {:.1}", c.channel, c.value)).collect();
-        let silent = if alarm.silent_channels.is_empty() {
-            String::new()
-        } else {
-            format!("; silent: {}", alarm.silent_channels.join(", "))
+        let what = match alarm.kind {
+            AlarmKind::Process => "",
+            AlarmKind::Silence => "no data: ",
         };
         writeln!(
             self.out,
-            "alarm {} {} {} -> {} ({}) on {}: {}{silent}",
+            "alarm {} {} {} -> {} ({}) on {}: {what}{}",
             alarm.id,
             event.action,
             event.from.as_str(),
@@ -62,7 +64,7 @@ mod tests {
             fault_class: None,
             peak: 10.0,
             shelved_until: None,
-            silent_channels: Vec::new(),
+            kind: AlarmKind::Process,
         };
         let mut sink = LogSink::new(Vec::new());
         let event = AlarmEvent {
@@ -78,10 +80,14 @@ mod tests {
             text,
             "alarm 7 raise normal -> unacked_active (engine) on etch01: rf_reflected_power 9.3\n"
         );
-        let silent = Alarm { silent_channels: vec!["chamber_pressure".into()], ..alarm.clone() };
+        let silence = Alarm {
+            kind: AlarmKind::Silence,
+            contributors: vec![Contributor { channel: "chamber_pressure".into(), value: 1.25 }],
+            ..alarm.clone()
+        };
         let mut sink = LogSink::new(Vec::new());
-        sink.alarm(&AlarmEvent { alarm: &silent, ..event }).unwrap();
+        sink.alarm(&AlarmEvent { alarm: &silence, ..event }).unwrap();
         let text = String::from_utf8(sink.out).unwrap();
-        assert!(text.ends_with("rf_reflected_power 9.3; silent: chamber_pressure\n"), "{text}");
+        assert!(text.ends_with("on etch01: no data: chamber_pressure 1.2\n"), "{text}");
     }
 }

@@ -174,6 +174,25 @@ impl Store {
         Ok(unsigned(count))
     }
 
+    /// Number of stored samples of `asset` stamped in `[from, to]`.
+    pub fn sample_count_between(
+        &self,
+        asset: &str,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<u64, StoreError> {
+        let count: i64 = self
+            .conn
+            .prepare_cached(
+                "SELECT count(*) FROM samples WHERE asset = ?1 AND ts_ns >= ?2 AND ts_ns <= ?3",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![asset, from.as_nanos(), to.as_nanos()], |r| r.get(0))
+            })
+            .map_err(sql(&self.path, "count samples in a window"))?;
+        Ok(unsigned(count))
+    }
+
     /// Whether a sample of `asset` at exactly `ts` is stored (a redelivery is then a duplicate,
     /// not an out-of-order sample).
     pub fn has_sample(&self, asset: &str, ts: Timestamp) -> Result<bool, StoreError> {

@@ -3,7 +3,8 @@
 use std::path::Path;
 
 use faultline_types::{
-    Alarm, AlarmState, ChannelValue, Contributor, FaultClass, Priority, Quality, Sample, Timestamp,
+    Alarm, AlarmKind, AlarmState, ChannelValue, Contributor, FaultClass, Priority, Quality, Sample,
+    Timestamp,
 };
 use rusqlite::Connection;
 
@@ -85,7 +86,7 @@ pub fn alarm(id: u64, asset: &str, raised_ns: i64, state: AlarmState) -> Alarm {
         peak: 4.5,
         shelved_until: (state == AlarmState::Shelved)
             .then(|| Timestamp::from_nanos(raised_ns + 60)),
-        // Every other alarm names a silent channel, so both shapes go through the store.
-        silent_channels: if id.is_multiple_of(2) { vec!["c1".into()] } else { Vec::new() },
+        // Every other alarm is a silence alarm, so both shapes go through the store.
+        kind: if id.is_multiple_of(2) { AlarmKind::Silence } else { AlarmKind::Process },
     }
 }

@@ -92,11 +92,40 @@ pub struct Alarm {
     /// field existed; such a shelf expires at the engine's first tick after a restart.
     #[serde(default)]
     pub shelved_until: Option<Timestamp>,
-    /// Model channels that went silent while the condition was active: no measured value for
-    /// longer than their `silent_after_seconds` of data time, so the detector was scoring a
-    /// value carried forward (it cannot see that channel move). Empty for an alarm the
-    /// statistics alone raised, and then left out of the JSON, so alarms logged before the
-    /// field existed read and write unchanged.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub silent_channels: Vec<String>,
+    /// What the alarm is about: the process (the detector's statistics) or the silence of
+    /// channels the detector can no longer see. `process` is left out of the JSON, so alarms
+    /// logged before the field existed read and write unchanged.
+    #[serde(default, skip_serializing_if = "AlarmKind::is_process")]
+    pub kind: AlarmKind,
+}
+
+/// What an alarm is about. Each asset has one alarm condition per kind, so a silent sensor
+/// (a diagnostic alarm, in ISA-18.2 terms) never holds back or hides a process alarm.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum AlarmKind {
+    /// The detector's statistics are out of control.
+    #[default]
+    Process,
+    /// Model channels have delivered no measured value for longer than their limit: the
+    /// detector is scoring their last values carried forward. Its contributors are those
+    /// channels, each with how many limits it has been silent.
+    Silence,
+}
+
+impl AlarmKind {
+    /// Stable label used in the API and the log (`process`, `silence`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlarmKind::Process => "process",
+            AlarmKind::Silence => "silence",
+        }
+    }
+
+    /// Whether this is the process kind (the default, left out of the JSON).
+    pub fn is_process(&self) -> bool {
+        *self == AlarmKind::Process
+    }
 }

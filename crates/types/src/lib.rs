@@ -15,7 +15,7 @@ mod sample;
 mod score;
 mod time;
 
-pub use alarm::{Alarm, AlarmState, Contributor, FaultClass, Priority};
+pub use alarm::{Alarm, AlarmKind, AlarmState, Contributor, FaultClass, Priority};
 pub use channel::{Channel, ChannelSchema, SchemaError};
 pub use recording::{Recording, RecordingError, TimeColumn};
 pub use reject::RejectReason;

@@ -144,6 +144,7 @@ async fn start_engine(plant: &Plant, dir: &std::path::Path, port: u16) -> anyhow
             classifier: None,
             channels: Vec::new(),
             silent_after_seconds: DEFAULT_SILENT_AFTER_SECONDS,
+            channel_silent_after_seconds: Default::default(),
         }],
         sources: vec![SourceConfig::Mqtt {
             host: "127.0.0.1".into(),

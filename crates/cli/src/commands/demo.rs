@@ -77,10 +77,10 @@ pub async fn run(args: &DemoArgs) -> anyhow::Result<()> {
                     unit: Some(c.unit.to_string()),
                     low: None,
                     high: None,
-                    silent_after_seconds: None,
                 })
                 .collect(),
             silent_after_seconds: SILENT_AFTER_S,
+            channel_silent_after_seconds: Default::default(),
         });
         println!("  {:<14} {} ({} channels)", spec.asset, spec.title, spec.channels.len());
         simulators.push(simulator);
