@@ -21,8 +21,8 @@ export interface Alarm {
   raised_at_ns: number; cleared_at: string | null; cleared_at_ns: number | null; peak: number;
   contributors: Contributor[]; fault_class: FaultClass | null;
   shelved_until?: string | null; shelved_until_ns?: number | null;
-  /** Channels that went silent while the alarm was active. */
-  silent_channels?: string[];
+  /** `process` (the statistics) or `silence` (its contributors are channels that stopped delivering). */
+  kind?: string;
 }
 export interface AlarmChange { action: string; from: string; to: string; alarm: Alarm }
 export interface Sample { seq: number; ts: string; ts_ns: number; values: Record<string, number> }

@@ -56,10 +56,10 @@ export function alarmsView(root: HTMLElement, ctx: Ctx): () => void {
     h('td', null, alarmBadge(a.state)),
     h('td', { class: 'nowrap' }, dateTime(a.raised_at_ns)),
     h('td', { class: 'nowrap' }, a.cleared_at_ns ? dateTime(a.cleared_at_ns) : '–'),
-    h('td', { class: 'num' }, `${num(a.peak)}×`),
-    h('td', null,
-      (a.silent_channels ?? []).map((c) => h('span', { class: 'chip chip-silent', title: t('alarms.silentHint') }, t('alarms.silent', { channel: c }))),
-      a.contributors.slice(0, 3).map((c) => h('span', { class: 'chip' }, c.channel))),
+    h('td', { class: 'num' }, a.kind === 'silence' ? t('alarms.silentPeak', { count: Math.round(a.peak) }) : `${num(a.peak)}×`),
+    h('td', null, a.kind === 'silence'
+      ? a.contributors.map((c) => h('span', { class: 'chip chip-silent', title: t('alarms.silentHint') }, t('alarms.silent', { channel: c.channel })))
+      : a.contributors.slice(0, 3).map((c) => h('span', { class: 'chip' }, c.channel))),
     h('td', null, a.fault_class ? `${a.fault_class.label} (${pct(a.fault_class.confidence)})` : '–'),
     h('td', { class: 'nowrap' }, a.shelved_until ? dateTime(a.shelved_until_ns ?? a.shelved_until) : '–'),
     h('td', null, alarmButtons(ctx.me, a, () => void load())));

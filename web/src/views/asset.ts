@@ -213,7 +213,9 @@ export function assetView(root: HTMLElement, ctx: Ctx, name: string): () => void
       alarms.length
         ? h('ul', { class: 'alarm-mini' }, alarms.map((a) => h('li', { 'data-alarm': String(a.id) },
           h('div', { class: 'alarm-mini-head' }, priorityBadge(a.priority), alarmBadge(a.state), h('span', { class: 'small muted' }, `#${a.id} · ${clock(a.raised_at_ns)}`)),
-          h('div', { class: 'small' }, a.contributors.slice(0, 3).map((c) => c.channel).join(', ')),
+          a.kind === 'silence'
+            ? h('div', { class: 'small' }, a.contributors.map((c) => h('span', { class: 'chip chip-silent' }, t('alarms.silent', { channel: c.channel }))))
+            : h('div', { class: 'small' }, a.contributors.slice(0, 3).map((c) => c.channel).join(', ')),
           alarmButtons(ctx.me, a, reloadAlarms))))
         : h('p', { class: 'muted small' }, t('asset.noOpenAlarm')));
   }

@@ -57,9 +57,11 @@ export function overviewView(root: HTMLElement, ctx: Ctx): () => void {
   const renderCard = (card: Card) => {
     const a = card.asset;
     const alarms = alarmsByAsset.get(a.name) ?? [];
-    // What moved: the newest open alarm's sensors, else the latest score's when it is out of
-    // control. A normal score's top contributors are noise, so they are not shown.
-    const top = alarms[0]?.contributors ?? (card.last?.alarm ? card.last.top : []);
+    // What moved: the newest open process alarm's sensors, else the latest score's when it is
+    // out of control. A normal score's top contributors are noise, so they are not shown; the
+    // channels of a silence alarm did not move, they stopped (shown above, "No data from").
+    const process = alarms.find((al) => al.kind !== 'silence');
+    const top = process?.contributors ?? (card.last?.alarm ? card.last.top : []);
     fill(card.el,
       h('a', { class: 'card-link', href: `#/asset/${encodeURIComponent(a.name)}`, 'aria-label': t('overview.open', { asset: a.name }) }),
       h('div', { class: 'card-head' },
