@@ -14,6 +14,8 @@ export interface Asset {
   model: { version: number; kind: string } | null; last_score: Score | null; open_alarms: number;
   /** Model channels with no measured value for longer than their limit (docs/alarms.md). */
   silent_channels?: string[];
+  /** Seconds since the server last journaled a sample of the asset. */
+  seconds_since_last_sample?: number;
 }
 export interface FaultClass { label: string; confidence: number }
 export interface Alarm {

@@ -76,6 +76,9 @@ pub struct AssetDto {
     pub silent_channels: Vec<String>,
     /// Alarms not in state `normal`.
     pub open_alarms: usize,
+    /// Seconds since this server last journaled a sample of the asset (since it started, before
+    /// the first): an asset that stops sending altogether shows here.
+    pub seconds_since_last_sample: f64,
 }
 
 impl From<AssetStatus> for AssetDto {
@@ -100,6 +103,7 @@ impl From<AssetStatus> for AssetDto {
             last_score: status.last_score.as_ref().map(ScoreDto::from),
             silent_channels: status.silent_channels,
             open_alarms: status.open_alarms,
+            seconds_since_last_sample: status.last_received.elapsed().as_secs_f64(),
         }
     }
 }

@@ -211,7 +211,8 @@ pub(crate) static ROUTES: &[Route] = &[
                           faultline_journal_commits_total, faultline_journal_commit_seconds_total, \
                           faultline_alarm_latency_seconds{quantile=\"0.5\"|\"0.99\"}, \
                           faultline_uptime_seconds, faultline_asset_open_alarms{asset}, \
-                          faultline_asset_silent_channels{asset}.",
+                          faultline_asset_silent_channels{asset}, \
+                          faultline_asset_last_sample_age_seconds{asset}.",
         },
         errors: &[],
         body_limit: BODY_LIMIT,
@@ -248,8 +249,8 @@ pub(crate) static ROUTES: &[Route] = &[
         response: Content {
             content_type: JSON,
             description: "Array of `{name, site, state, channels, model, last_score, \
-                          silent_channels, open_alarms}`; state is no_model, waiting, alarm, \
-                          out_of_control or normal.",
+                          silent_channels, open_alarms, seconds_since_last_sample}`; state is \
+                          no_model, waiting, alarm, out_of_control or normal.",
         },
         errors: &[],
         body_limit: BODY_LIMIT,

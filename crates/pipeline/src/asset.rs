@@ -132,6 +132,10 @@ pub(crate) struct AssetRuntime {
     pub suspect: Option<FaultClass>,
     /// The asset's silence limit (seconds; 0: off), where a channel does not set its own.
     pub silent_after_seconds: u64,
+    /// When this process last journaled a sample of the asset (or started, before the first):
+    /// how long the asset has been quiet, for an asset that stops sending altogether, which no
+    /// frame and so no silence alarm can show.
+    pub last_received: std::time::Instant,
     /// Per channel name, a silence limit instead of `silent_after_seconds`.
     pub channel_silent_after_seconds: std::collections::BTreeMap<String, u64>,
     /// The model channels silent at the latest scored sample (see `silence.rs`), in schema
@@ -174,6 +178,7 @@ impl AssetRuntime {
             last_ts: None,
             diagnosis: None,
             suspect: None,
+            last_received: std::time::Instant::now(),
             silent_after_seconds: DEFAULT_SILENT_AFTER_SECONDS,
             channel_silent_after_seconds: Default::default(),
             silent: Vec::new(),

@@ -70,6 +70,8 @@ pub struct AssetStatus {
     pub silent_channels: Vec<String>,
     /// Alarms not in state normal.
     pub open_alarms: usize,
+    /// When this process last journaled a sample of the asset, or started when it has not yet.
+    pub last_received: std::time::Instant,
 }
 
 /// What happened to an ingested batch. Returned only after the accepted samples are durable.

@@ -269,6 +269,15 @@ impl State {
             {
                 eprintln!("faultline: {}: the detector starts unwarmed: {error}", asset.name);
             }
+            if !runtime.silent.is_empty() {
+                let names: Vec<&str> = runtime.silent.iter().map(|c| c.channel.as_str()).collect();
+                println!(
+                    "faultline: {}: silent at the last journaled sample (no measured value for \
+                     longer than their limit): {}",
+                    asset.name,
+                    names.join(", ")
+                );
+            }
             assets.push(runtime);
         }
         let sinks = config
@@ -371,6 +380,7 @@ impl State {
                 model: a.model.as_ref().map(|m| (m.version, m.kind.clone())),
                 last_score: a.last.clone(),
                 silent_channels: a.silent.iter().map(|c| c.channel.clone()).collect(),
+                last_received: a.last_received,
                 open_alarms: open.iter().filter(|al| al.asset == a.name).count(),
             })
             .collect();
@@ -758,6 +768,7 @@ impl State {
         let mut updates = Vec::new();
         for (sample, received) in stored {
             let Some(index) = self.asset_index(&sample.asset) else { continue };
+            self.assets[index].last_received = received;
             let mut unknown = 0;
             let outcome = self.assets[index].score(&sample, &mut unknown);
             for _ in 0..unknown {

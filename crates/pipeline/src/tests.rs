@@ -539,8 +539,10 @@ async fn a_channel_that_stops_delivering_raises_a_silence_alarm_naming_it() {
     };
 
     let engine = Engine::start(config.clone()).await.unwrap();
+    let started = engine.assets()[0].last_received;
     assert_eq!(engine.ingest_samples(all[..3_000].to_vec()).await.unwrap().accepted, 3_000);
     scored(&engine, 3_000).await;
+    assert!(engine.assets()[0].last_received > started, "the quiet time starts over");
     let reader = engine.reader().unwrap();
     let alarms = reader.alarms(&Default::default()).unwrap();
     assert_eq!(alarms.len(), 1, "{alarms:?}");

@@ -11,6 +11,10 @@ import type { Ctx } from '../main';
 import { alarmBadge, assetBadge, debounce, errorText, priorityBadge } from '../ui';
 
 const SPARK_POINTS = 1200;
+/** An asset without a journaled sample for this long is flagged on its card. */
+const QUIET_S = 60;
+/** How often the cards are reloaded without an alarm event (quiet assets send none). */
+const RELOAD_MS = 30_000;
 
 interface Card {
   asset: Asset;
@@ -74,6 +78,8 @@ export function overviewView(root: HTMLElement, ctx: Ctx): () => void {
         card.time),
       a.silent_channels?.length ? h('div', { class: 'card-silent small', role: 'status' },
         t('overview.silent', { channels: a.silent_channels.join(', ') })) : null,
+      (a.seconds_since_last_sample ?? 0) >= QUIET_S ? h('div', { class: 'card-silent small', role: 'status' },
+        t('overview.quiet', { minutes: Math.floor((a.seconds_since_last_sample ?? 0) / 60) })) : null,
       top.length ? h('div', { class: 'card-contrib' },
         h('div', { class: 'small muted' }, t('overview.movedMost')), contributionBars(top.slice(0, 3), (c) => c)) : null,
       h('div', { class: 'card-alarms' },
@@ -148,8 +154,10 @@ export function overviewView(root: HTMLElement, ctx: Ctx): () => void {
   const reload = debounce(() => void load(), 300);
   const offAlarm = ctx.live.onAlarm(reload);
   const offLag = ctx.live.onLagged(reload);
+  const every = setInterval(reload, RELOAD_MS);
   void load();
   return () => {
+    clearInterval(every);
     frame.stop();
     offScore();
     offAlarm();

@@ -145,6 +145,19 @@ pub(crate) fn render(m: &MetricsSnapshot, assets: &[AssetStatus], uptime: f64) -
         "Model channels without a measured value for longer than their limit, per asset.",
         &silent,
     );
+    let quiet: Vec<(String, String)> = assets
+        .iter()
+        .map(|a| {
+            let age = a.last_received.elapsed().as_secs_f64();
+            (format!("{{asset=\"{}\"}}", label(&a.name)), float(age))
+        })
+        .collect();
+    family(
+        "faultline_asset_last_sample_age_seconds",
+        "gauge",
+        "Seconds since a sample of the asset was last journaled (since the start before the first).",
+        &quiet,
+    );
     out
 }
 
@@ -186,6 +199,7 @@ mod tests {
             last_score: None,
             silent_channels: vec!["flow".into()],
             open_alarms: 2,
+            last_received: std::time::Instant::now() - std::time::Duration::from_secs(90),
         };
         let text = render(&m, &[asset], 1.5);
         assert!(text.contains("\nfaultline_samples_received_total 10\n"), "{text}");
@@ -199,6 +213,13 @@ mod tests {
         assert!(text.contains("faultline_alarm_latency_seconds{quantile=\"0.99\"} NaN\n"));
         assert!(text.contains("faultline_asset_open_alarms{asset=\"a\\\"b\"} 2\n"));
         assert!(text.contains("faultline_asset_silent_channels{asset=\"a\\\"b\"} 1\n"));
+        let age = text
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("faultline_asset_last_sample_age_seconds{asset=\"a\\\"b\"} ")
+            })
+            .and_then(|v| v.parse::<f64>().ok());
+        assert!(age.is_some_and(|age| (90.0..100.0).contains(&age)), "{text}");
         assert!(text.contains("faultline_uptime_seconds 1.5\n"));
         for line in text.lines().filter(|l| !l.starts_with('#')) {
             assert_eq!(line.split(' ').count(), 2, "{line}");
