@@ -61,7 +61,9 @@ pub struct AlarmEngine {
     open: BTreeMap<u64, OpenAlarm>,
     /// Condition filters and the open alarm of every asset and kind seen.
     assets: BTreeMap<(String, AlarmKind), AssetTrack>,
-    flood: Flood,
+    /// Flood windows, one set per kind: a tag dropped across many assets floods the silence
+    /// alarms, and must not suppress the process alarms that follow.
+    flood: BTreeMap<AlarmKind, Flood>,
 }
 
 /// An alarm that is not yet closed. Its `shelved_until` is set while shelved: the shelf
@@ -74,7 +76,7 @@ struct OpenAlarm {
 #[derive(Debug, Clone, PartialEq, Default)]
 struct AssetTrack {
     condition: Condition,
-    /// The asset's open alarm: at most one at a time.
+    /// The asset's open alarm of this kind: at most one at a time.
     open: Option<u64>,
 }
 
@@ -92,13 +94,13 @@ impl AlarmEngine {
             next_id,
             open: BTreeMap::new(),
             assets: BTreeMap::new(),
-            flood: Flood::default(),
+            flood: BTreeMap::new(),
         }
     }
 
     /// Reloads the open alarms after a restart. `Normal` alarms are ignored (they are closed)
     /// but their ids are still taken; ids at or above `next_id` move `next_id` past them. Where
-    /// two alarms share an asset, the one with the larger id is kept. An active, acked-active,
+    /// two alarms share an asset and kind, the one with the larger id is kept. An active, acked-active,
     /// suppressed or still-active shelved alarm (no `cleared_at`) resumes with an active
     /// condition that must clear again; an unacked-returned one with a clear condition. A shelved
     /// alarm keeps its `shelved_until`; one logged without it expires at the first `tick`.
@@ -229,7 +231,8 @@ impl AlarmEngine {
     }
 
     fn raise_new(&mut self, obs: &Observation) -> AlarmUpdate {
-        let annunciate = self.flood.admit(&self.config, obs.asset, obs.site, obs.ts);
+        let flood = self.flood.entry(obs.kind).or_default();
+        let annunciate = flood.admit(&self.config, obs.asset, obs.site, obs.ts);
         let action = if annunciate { Action::Raise } else { Action::Suppress };
         let to = next_state(AlarmState::Normal, action, true).unwrap_or(AlarmState::Suppressed);
         let id = self.next_id;
@@ -262,6 +265,7 @@ impl AlarmEngine {
         let edit = |open: &mut OpenAlarm| {
             open.alarm.cleared_at = None;
             take_peak(high, &mut open.alarm, obs);
+            take_silent_set(&mut open.alarm, obs);
         };
         if state == AlarmState::Shelved {
             self.apply(id, Action::Update, obs.ts, edit).ok()
@@ -287,24 +291,27 @@ impl AlarmEngine {
     /// `update` when the sample sets a new peak.
     fn release_or_peak(&mut self, id: u64, obs: &Observation) -> Option<AlarmUpdate> {
         let suppressed = self.open.get(&id)?.alarm.state == AlarmState::Suppressed;
-        if suppressed && self.flood.admit(&self.config, obs.asset, obs.site, obs.ts) {
+        let flood = self.flood.entry(obs.kind).or_default();
+        if suppressed && flood.admit(&self.config, obs.asset, obs.site, obs.ts) {
             let high = self.config.high_priority_severity;
             return self
                 .apply(id, Action::Release, obs.ts, |open| {
                     take_peak(high, &mut open.alarm, obs);
+                    take_silent_set(&mut open.alarm, obs);
                 })
                 .ok();
         }
         self.new_peak(id, obs)
     }
 
-    /// A sample while the condition is active: an `update` when it sets a new peak.
+    /// A sample while the condition is active: an `update` when it sets a new peak or, for a
+    /// silence alarm, changes which channels are silent.
     fn new_peak(&mut self, id: u64, obs: &Observation) -> Option<AlarmUpdate> {
         let open = self.open.get_mut(&id)?;
         let state = open.alarm.state;
-        if next_state(state, Action::Update, true).is_none()
-            || !take_peak(self.config.high_priority_severity, &mut open.alarm, obs)
-        {
+        next_state(state, Action::Update, true)?;
+        let peak = take_peak(self.config.high_priority_severity, &mut open.alarm, obs);
+        if !take_silent_set(&mut open.alarm, obs) && !peak {
             return None;
         }
         Some(AlarmUpdate {
@@ -388,16 +395,30 @@ fn take_peak(high_priority_severity: f64, alarm: &mut Alarm, obs: &Observation) 
     true
 }
 
-/// The priority a severity deserves. A silence alarm is at least `Medium`: while a channel is
-/// silent the monitor cannot see it, and someone should find out why within the shift.
+/// A silence alarm names the channels silent now: when the sample's (non-empty) set differs
+/// from the alarm's, it takes the sample's, whatever the peak (the peak of a silence alarm is
+/// only how many channels were silent at once). Returns whether they changed.
+fn take_silent_set(alarm: &mut Alarm, obs: &Observation) -> bool {
+    let same = alarm.contributors.len() == obs.contributors.len()
+        && alarm.contributors.iter().zip(obs.contributors).all(|(a, b)| a.channel == b.channel);
+    if alarm.kind != AlarmKind::Silence || obs.contributors.is_empty() || same {
+        return false;
+    }
+    alarm.contributors = obs.contributors.to_vec();
+    true
+}
+
+/// The priority a severity deserves. A silence alarm is `Medium` whatever its severity (the
+/// number of silent channels): while a channel is silent the monitor cannot see it, and
+/// someone should find out why within the shift.
 fn priority_of(high_priority_severity: f64, kind: AlarmKind, severity: f64) -> Priority {
-    let floor = if kind == AlarmKind::Silence { Priority::Medium } else { Priority::Low };
-    let by_severity = if severity >= high_priority_severity {
+    if kind == AlarmKind::Silence {
+        Priority::Medium
+    } else if severity >= high_priority_severity {
         Priority::High
     } else if severity >= MEDIUM_PRIORITY_SEVERITY {
         Priority::Medium
     } else {
         Priority::Low
-    };
-    by_severity.max(floor)
+    }
 }

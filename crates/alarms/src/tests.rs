@@ -293,6 +293,45 @@ fn a_silence_alarm_is_its_own_condition_at_medium_priority_at_least() {
 }
 
 #[test]
+fn a_silence_alarm_names_the_channels_silent_now_and_stays_medium() {
+    let mut engine = AlarmEngine::new(simple(), 1);
+    let names = |updates: &[AlarmUpdate]| -> Vec<String> {
+        updates[0].alarm.contributors.iter().map(|c| c.channel.clone()).collect()
+    };
+    assert_eq!(names(&feed_silent(&mut engine, 0, &["flow"])), ["flow"]);
+    // Another channel dies, the first recovers, a third dies: each change of the set is an
+    // update naming the channels silent now, although the count (the peak) stays at 2.
+    assert_eq!(names(&feed_silent(&mut engine, 1, &["flow", "temp"])), ["flow", "temp"]);
+    assert_eq!(names(&feed_silent(&mut engine, 2, &["temp"])), ["temp"]);
+    let third = feed_silent(&mut engine, 3, &["level", "temp"]);
+    assert_eq!((third[0].action, names(&third)), ("update", vec!["level".into(), "temp".into()]));
+    assert!(feed_silent(&mut engine, 4, &["level", "temp"]).is_empty(), "no change, no update");
+    // Three channels at once: still Medium (the count is not a process severity).
+    let three = feed_silent(&mut engine, 5, &["a", "b", "c"]);
+    assert_eq!(three[0].alarm.priority, Priority::Medium);
+    // The clear samples of the return do not empty the names.
+    let over = feed_silent(&mut engine, 6, &[]);
+    assert_eq!(
+        (over[0].action, names(&over)),
+        ("return", vec!["a".into(), "b".into(), "c".into()])
+    );
+}
+
+#[test]
+fn silence_alarms_have_their_own_flood_windows() {
+    let config = AlarmConfig { flood_per_asset: 1, flood_per_site: 1, ..simple() };
+    let mut engine = AlarmEngine::new(config, 1);
+    // A tag dropped on one asset fills the silence windows ...
+    assert_eq!(feed_silent(&mut engine, 0, &["flow"])[0].action, "raise");
+    // ... but a process fault after it is annunciated, not suppressed.
+    assert_eq!(feed(&mut engine, "a", 1, 2.0, true)[0].action, "raise");
+    // A second silence raise within the window is suppressed as before.
+    assert_eq!(feed_silent(&mut engine, 2, &[])[0].action, "return");
+    engine.acknowledge(1, at(3)).unwrap();
+    assert_eq!(feed_silent(&mut engine, 4, &["flow"])[0].action, "suppress");
+}
+
+#[test]
 fn a_restored_silence_alarm_keeps_its_own_condition() {
     let mut engine = AlarmEngine::new(simple(), 1);
     let silence = Alarm { kind: AlarmKind::Silence, ..stored(3, "a", UnackedActive, None) };

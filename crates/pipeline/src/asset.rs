@@ -285,22 +285,42 @@ impl AssetRuntime {
     /// again over the same samples (a channel silent through all of them counts from the
     /// first: the caller reaches back at least twice the longest silence limit), and the
     /// channels silent at the last of them are named at once.
+    #[cfg(test)]
     pub fn warm<'a>(&mut self, samples: impl IntoIterator<Item = &'a Sample>) {
+        self.warm_begin();
+        for sample in samples {
+            self.warm_with(sample);
+        }
+        self.warm_end();
+    }
+
+    /// [`AssetRuntime::warm`] in steps, for samples read in chunks: a fresh frames stage and
+    /// silence first ...
+    pub fn warm_begin(&mut self) {
         let Some(active) = &mut self.model else { return };
         active.framer = Framer::new(active.schema.clone(), active.fallback.clone());
         active.silence.reset();
-        for sample in samples {
-            // A sample this model's frames stage refuses (only channels it does not know:
-            // journaled for a later refit) was not scored before either; it warms nothing.
-            if let Ok(framed) = active.framer.accept(sample) {
-                let frame = &framed.frame;
-                active.monitor.score_measured(&frame.values, &frame.measured, &mut active.score);
-                active.silence.observe(frame.ts, &frame.measured, &mut active.silent_at);
-                if let Some(diagnosis) = &mut self.diagnosis {
-                    diagnosis.push(&frame.values);
-                }
+    }
+
+    /// ... then each sample, oldest first ...
+    pub fn warm_with(&mut self, sample: &Sample) {
+        let Some(active) = &mut self.model else { return };
+        // A sample this model's frames stage refuses (only channels it does not know:
+        // journaled for a later refit) was not scored before either; it warms nothing.
+        if let Ok(framed) = active.framer.accept(sample) {
+            let frame = &framed.frame;
+            active.monitor.score_measured(&frame.values, &frame.measured, &mut active.score);
+            active.silence.observe(frame.ts, &frame.measured, &mut active.silent_at);
+            if let Some(diagnosis) = &mut self.diagnosis {
+                diagnosis.push(&frame.values);
             }
         }
+    }
+
+    /// ... and last, frames continue after the newest journaled sample, and the channels silent
+    /// at the last warmed one are named.
+    pub fn warm_end(&mut self) {
+        let Some(active) = &mut self.model else { return };
         if let Some(last) = self.last_ts {
             active.framer.resume_after(last);
         }

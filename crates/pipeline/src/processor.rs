@@ -145,9 +145,30 @@ fn warm_from_journal(
         0
     };
     let count = runtime.memory().max(silence).clamp(WARM_UP_SAMPLES, MAX_WARM_UP_SAMPLES);
-    let recent = store.samples_up_to(&runtime.name, to, count)?;
-    runtime.warm(recent.iter().map(|s| &s.sample));
-    Ok(())
+    // Read in chunks, oldest first: 200,000 samples of many channels at once held hundreds of
+    // megabytes.
+    const CHUNK: usize = 10_000;
+    let first = store.nth_newest_sample_ts(&runtime.name, to, count)?;
+    runtime.warm_begin();
+    let mut read = || -> Result<(), faultline_store::StoreError> {
+        let Some(mut from) = first else { return Ok(()) };
+        let end = Timestamp(to.as_nanos().saturating_add(1));
+        loop {
+            let chunk = store.samples(&runtime.name, from, end, CHUNK)?;
+            for stored in &chunk {
+                runtime.warm_with(&stored.sample);
+            }
+            match chunk.last() {
+                Some(last) if chunk.len() == CHUNK => {
+                    from = Timestamp(last.sample.ts.as_nanos().saturating_add(1));
+                }
+                _ => return Ok(()),
+            }
+        }
+    };
+    let result = read();
+    runtime.warm_end();
+    result
 }
 
 /// An alarm change waiting to be stored, with the audit record made when it happened.
@@ -267,7 +288,11 @@ impl State {
             if let Some(scored) = store.latest_scores(&asset.name, 1)?.pop()
                 && let Err(error) = warm_from_journal(&store, &mut runtime, scored.ts)
             {
-                eprintln!("faultline: {}: the detector starts unwarmed: {error}", asset.name);
+                eprintln!(
+                    "faultline: {}: the detector's warm-up stopped early (it starts with what it \
+                     had read): {error}",
+                    asset.name
+                );
             }
             if !runtime.silent.is_empty() {
                 let names: Vec<&str> = runtime.silent.iter().map(|c| c.channel.as_str()).collect();
@@ -1091,7 +1116,7 @@ impl State {
         if let Some(last) = self.assets[index].last_ts
             && let Err(error) = warm_from_journal(&self.store, &mut self.assets[index], last)
         {
-            eprintln!("faultline: {asset}: model {version} starts unwarmed: {error}");
+            eprintln!("faultline: {asset}: model {version}: the warm-up stopped early: {error}");
         }
         Ok(CommandOutcome::Model(faultline_store::ModelVersion {
             active: true,

@@ -6,7 +6,7 @@
 //! (as [`StoreError::Corrupt`] with its `seq`) instead of being fed to a detector as data.
 
 use faultline_types::{Sample, Timestamp};
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
 use crate::db::{signed, sql, sql_limit, unsigned, write_tx};
@@ -174,6 +174,37 @@ impl Store {
         Ok(unsigned(count))
     }
 
+    /// The timestamp of the `n`-th newest sample of `asset` stamped at or before `to` (the
+    /// oldest such sample's when there are fewer; `None` when there is none): where a read of
+    /// the newest `n` samples starts, so that they can be read in chunks, oldest first.
+    pub fn nth_newest_sample_ts(
+        &self,
+        asset: &str,
+        to: Timestamp,
+        n: usize,
+    ) -> Result<Option<Timestamp>, StoreError> {
+        let err = sql(&self.path, "find where the newest samples start");
+        let offset = i64::try_from(n.max(1) - 1).unwrap_or(i64::MAX);
+        let nth: Option<i64> = self
+            .conn
+            .prepare_cached(
+                "SELECT ts_ns FROM samples WHERE asset = ?1 AND ts_ns <= ?2 \
+                 ORDER BY ts_ns DESC LIMIT 1 OFFSET ?3",
+            )
+            .and_then(|mut s| s.query_row(params![asset, to.as_nanos(), offset], |r| r.get(0)))
+            .optional()
+            .map_err(&err)?;
+        if let Some(ts) = nth {
+            return Ok(Some(Timestamp(ts)));
+        }
+        let oldest: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT min(ts_ns) FROM samples WHERE asset = ?1 AND ts_ns <= ?2")
+            .and_then(|mut s| s.query_row(params![asset, to.as_nanos()], |r| r.get(0)))
+            .map_err(err)?;
+        Ok(oldest.map(Timestamp))
+    }
+
     /// Number of stored samples of `asset` stamped in `[from, to]`.
     pub fn sample_count_between(
         &self,
@@ -316,6 +347,17 @@ mod tests {
         assert_eq!(store.last_sample_ts("a").unwrap(), Some(ts(30)));
         assert_eq!(store.last_sample_ts("zz").unwrap(), None);
         assert!(store.append_samples(&[]).unwrap().is_empty());
+
+        // Where the newest n samples up to a time start, and how many lie in a closed window.
+        assert_eq!(store.nth_newest_sample_ts("a", ts(30), 1).unwrap(), Some(ts(30)));
+        assert_eq!(store.nth_newest_sample_ts("a", ts(30), 2).unwrap(), Some(ts(20)));
+        assert_eq!(store.nth_newest_sample_ts("a", ts(25), 1).unwrap(), Some(ts(20)));
+        assert_eq!(store.nth_newest_sample_ts("a", ts(30), 9).unwrap(), Some(ts(10)), "fewer");
+        assert_eq!(store.nth_newest_sample_ts("a", ts(5), 1).unwrap(), None);
+        assert_eq!(store.nth_newest_sample_ts("zz", ts(30), 1).unwrap(), None);
+        assert_eq!(store.sample_count_between("a", ts(10), ts(20)).unwrap(), 2);
+        assert_eq!(store.sample_count_between("a", ts(11), ts(100)).unwrap(), 2);
+        assert_eq!(store.sample_count_between("b", ts(11), ts(100)).unwrap(), 0);
     }
 
     #[test]

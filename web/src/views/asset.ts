@@ -192,7 +192,7 @@ export function assetView(root: HTMLElement, ctx: Ctx, name: string): () => void
         return select(buffer.tsNs[best]);
       }
     }
-    const latest = alarms[0];
+    const latest = alarms.find((a) => a.kind !== 'silence') ?? alarms[0];
     if (latest) select(latest.raised_at_ns);
   }
 
@@ -235,7 +235,7 @@ export function assetView(root: HTMLElement, ctx: Ctx, name: string): () => void
     if (i < 0 || !asset) return;
     // Live: the sensors of the newest open alarm (steady while it lasts), else of the latest
     // score. A picked moment: that moment's contributors.
-    const alarmChannels = selectedNs === null ? (alarms[0]?.contributors ?? []) : [];
+    const alarmChannels = selectedNs === null ? ((alarms.find((a) => a.kind !== 'silence') ?? alarms[0])?.contributors ?? []) : [];
     let channels = (alarmChannels.length ? alarmChannels : buffer.top[i] ?? []).map((c) => c.channel);
     if (!channels.length) channels = asset.channels.slice(0, 3).map((c) => c.name);
     channels = channels.slice(0, 3);
