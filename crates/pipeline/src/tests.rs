@@ -126,6 +126,41 @@ async fn wait_for<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
     }
 }
 
+/// Waits until asset `line` has at least `n` stored scores.
+async fn wait_scored(engine: &Engine, n: usize) {
+    let reader = engine.reader().unwrap();
+    wait_for("scores", || (reader.latest_scores("line", 100_000).ok()?.len() >= n).then_some(()))
+        .await
+}
+
+/// The audit actions on alarm `id` after event `before`, its `alarm.update`s left out.
+fn alarm_changes(reader: &faultline_store::Store, id: u64, before: Option<u64>) -> Vec<String> {
+    let target = format!("alarm/{id}");
+    reader
+        .events(usize::MAX, before)
+        .unwrap()
+        .into_iter()
+        .filter(|(_, e)| e.target == target && e.action != "alarm.update")
+        .map(|(_, e)| e.action)
+        .collect()
+}
+
+/// Uploads the model file `path` again for `line` and activates it as `version`.
+async fn activate_again(engine: &Engine, path: &Path, version: u32) {
+    let bytes = std::fs::read(path).unwrap();
+    let (actor, comment) = ("lena".to_string(), "same model, new version".to_string());
+    let asset = "line".to_string();
+    let upload = Command::UploadModel {
+        asset: asset.clone(),
+        bytes,
+        actor: actor.clone(),
+        comment: comment.clone(),
+    };
+    engine.command(upload).await.unwrap();
+    let activate = Command::ActivateModel { asset, version, actor, comment, signature: None };
+    engine.command(activate).await.unwrap();
+}
+
 /// The text of a configuration with one asset, `line`, scored by the model file `model` and
 /// diagnosed by a fault classifier fitted on `runs` (written to `dir`), its data directory in
 /// `dir`.
@@ -428,16 +463,6 @@ async fn frozen_alarm_survives_a_restart_and_an_activation(limit: Option<u32>) {
     let fault = Fault { kind: FaultKind::Stuck, channels: vec![3], onset: 100 };
     inject(&mut run, &fault, 6);
     let all = samples(&run, "line", 0);
-    let wait_scored = |engine: &Engine, n: usize| {
-        let reader = engine.reader().unwrap();
-        async move {
-            wait_for("scores", || {
-                (reader.latest_scores("line", 100_000).ok()?.len() >= n).then_some(())
-            })
-            .await
-        }
-    };
-
     let engine = Engine::start(config.clone()).await.unwrap();
     assert_eq!(engine.ingest_samples(all[..stop].to_vec()).await.unwrap().accepted, stop);
     wait_scored(&engine, stop - file.parameters.warm_up()).await;
@@ -453,29 +478,11 @@ async fn frozen_alarm_survives_a_restart_and_an_activation(limit: Option<u32>) {
     assert_eq!(engine.ingest_samples(all[stop..stop + 60].to_vec()).await.unwrap().accepted, 60);
     wait_scored(&engine, stop + 60 - file.parameters.warm_up()).await;
     // The same model again, as a new version, activated mid-fault.
-    let bytes = std::fs::read(&model).unwrap();
-    let (actor, comment) = ("lena".to_string(), "same model, new version".to_string());
-    let asset = "line".to_string();
-    let upload = Command::UploadModel {
-        asset: asset.clone(),
-        bytes,
-        actor: actor.clone(),
-        comment: comment.clone(),
-    };
-    engine.command(upload).await.unwrap();
-    let activate = Command::ActivateModel { asset, version: 2, actor, comment, signature: None };
-    engine.command(activate).await.unwrap();
+    activate_again(&engine, &model, 2).await;
     assert_eq!(engine.ingest_samples(all[stop + 60..].to_vec()).await.unwrap().accepted, 60);
     wait_scored(&engine, stop + 120 - file.parameters.warm_up()).await;
     let reader = engine.reader().unwrap();
-    let target = format!("alarm/{}", alarm.id);
-    let changes: Vec<String> = reader
-        .events(usize::MAX, before)
-        .unwrap()
-        .into_iter()
-        .filter(|(_, e)| e.target == target && e.action != "alarm.update")
-        .map(|(_, e)| e.action)
-        .collect();
+    let changes = alarm_changes(&reader, alarm.id, before);
     assert!(changes.is_empty(), "the alarm neither returned nor was raised again: {changes:?}");
     let open = reader.open_alarms().unwrap();
     assert!(
@@ -528,20 +535,10 @@ async fn a_channel_that_stops_delivering_raises_a_silence_alarm_naming_it() {
             v.quality = Quality::Bad;
         }
     }
-    let scored = |engine: &Engine, n: usize| {
-        let reader = engine.reader().unwrap();
-        async move {
-            wait_for("scores", || {
-                (reader.latest_scores("line", 100_000).ok()?.len() >= n).then_some(())
-            })
-            .await
-        }
-    };
-
     let engine = Engine::start(config.clone()).await.unwrap();
     let started = engine.assets()[0].last_received;
     assert_eq!(engine.ingest_samples(all[..3_000].to_vec()).await.unwrap().accepted, 3_000);
-    scored(&engine, 3_000).await;
+    wait_scored(&engine, 3_000).await;
     assert!(engine.assets()[0].last_received > started, "the quiet time starts over");
     let reader = engine.reader().unwrap();
     let alarms = reader.alarms(&Default::default()).unwrap();
@@ -564,31 +561,13 @@ async fn a_channel_that_stops_delivering_raises_a_silence_alarm_naming_it() {
     let engine = Engine::start(config).await.unwrap();
     assert_eq!(engine.assets()[0].silent_channels, ["ch2"], "named again by the warm-up");
     assert_eq!(engine.ingest_samples(all[3_000..3_200].to_vec()).await.unwrap().accepted, 200);
-    scored(&engine, 3_200).await;
+    wait_scored(&engine, 3_200).await;
     // The same model as a new version, activated mid-silence: warmed the same way.
-    let bytes = std::fs::read(dir.path().join("model.flm")).unwrap();
-    let (actor, comment) = ("lena".to_string(), "same model, new version".to_string());
-    let asset = "line".to_string();
-    let upload = Command::UploadModel {
-        asset: asset.clone(),
-        bytes,
-        actor: actor.clone(),
-        comment: comment.clone(),
-    };
-    engine.command(upload).await.unwrap();
-    let activate = Command::ActivateModel { asset, version: 2, actor, comment, signature: None };
-    engine.command(activate).await.unwrap();
+    activate_again(&engine, &dir.path().join("model.flm"), 2).await;
     assert_eq!(engine.ingest_samples(all[3_200..].to_vec()).await.unwrap().accepted, 1_800);
-    scored(&engine, 5_000).await;
+    wait_scored(&engine, 5_000).await;
     let reader = engine.reader().unwrap();
-    let target = format!("alarm/{}", alarm.id);
-    let changes: Vec<String> = reader
-        .events(usize::MAX, before)
-        .unwrap()
-        .into_iter()
-        .filter(|(_, e)| e.target == target && e.action != "alarm.update")
-        .map(|(_, e)| e.action)
-        .collect();
+    let changes = alarm_changes(&reader, alarm.id, before);
     assert_eq!(changes, ["alarm.return"]);
     let alarms = reader.alarms(&Default::default()).unwrap();
     assert_eq!(alarms.len(), 1, "no process alarm: {alarms:?}");
