@@ -127,23 +127,6 @@ impl Store {
         self.read_records(&sql_text, params, "read samples")
     }
 
-    /// The newest `limit` samples of `asset` stamped at or before `to`, oldest first: the recent
-    /// past a detector is warmed with at start. Checksums are verified as in
-    /// [`Store::samples`].
-    pub fn samples_up_to(
-        &self,
-        asset: &str,
-        to: Timestamp,
-        limit: usize,
-    ) -> Result<Vec<StoredSample>, StoreError> {
-        let sql_text =
-            format!("{COLUMNS} WHERE asset = ?1 AND ts_ns <= ?2 ORDER BY ts_ns DESC LIMIT ?3");
-        let params = params![asset, to.as_nanos(), sql_limit(limit)];
-        let mut newest_first = self.read_records(&sql_text, params, "read recent samples")?;
-        newest_first.reverse();
-        Ok(newest_first)
-    }
-
     /// Up to `limit` samples with `seq > after_seq`, in `seq` order (the order they were
     /// stored): for replaying the journal after a restart. Checksums are verified as in
     /// [`Store::samples`].
