@@ -8,8 +8,9 @@
 //
 // It logs in, watches a control chart update live, acknowledges and shelves alarms, switches to
 // Korean, uploads, signs and refits models, verifies the audit trail, finds the demo's silent
-// sensor named on its alarm, manages a user and an API
-// token on the Access page, changes the password and saves screenshots. It installs nothing: scripts/test installs chromium and runs `npm ci`.
+// sensor named on its alarm, manages a user and an API token on the Access page, changes the
+// password and saves screenshots. It installs nothing: scripts/test installs chromium and runs
+// `npm ci`.
 // The last line has cargo's `test result:` shape so that scripts/test's totals count it.
 import { chromium } from 'playwright-core';
 import { spawn } from 'node:child_process';

@@ -100,10 +100,11 @@ impl AlarmEngine {
 
     /// Reloads the open alarms after a restart. `Normal` alarms are ignored (they are closed)
     /// but their ids are still taken; ids at or above `next_id` move `next_id` past them. Where
-    /// two alarms share an asset and kind, the one with the larger id is kept. An active, acked-active,
-    /// suppressed or still-active shelved alarm (no `cleared_at`) resumes with an active
-    /// condition that must clear again; an unacked-returned one with a clear condition. A shelved
-    /// alarm keeps its `shelved_until`; one logged without it expires at the first `tick`.
+    /// two alarms share an asset and kind, the one with the larger id is kept. An active,
+    /// acked-active, suppressed or still-active shelved alarm (no `cleared_at`) resumes with an
+    /// active condition that must clear again; an unacked-returned one with a clear condition.
+    /// A shelved alarm keeps its `shelved_until`; one logged without it expires at the first
+    /// `tick`.
     pub fn restore(&mut self, open: Vec<Alarm>) {
         let mut open = open;
         open.sort_by_key(|alarm| alarm.id);

@@ -1,7 +1,8 @@
 //! Property test of the alarm engine's public API: random sequences of samples, operator
 //! actions (on real, closed and unknown ids) and ticks never panic, every update is a legal
 //! transition that continues the alarm's previous state, ids are unique and increasing, each
-//! asset has at most one open alarm of each kind (process, silence), and a refused action leaves the engine unchanged.
+//! asset has at most one open alarm of each kind (process, silence), silence alarms are at
+//! least Medium, and a refused action leaves the engine unchanged.
 
 use std::collections::{BTreeMap, BTreeSet};
 
